@@ -1,0 +1,1 @@
+# mk/core.mk: see Makefile.am; this fragment's owner lists its files here.

@@ -1,0 +1,1 @@
+# mk/data.mk: see Makefile.am; this fragment's owner lists its files here.

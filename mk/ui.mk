@@ -1,0 +1,1 @@
+# mk/ui.mk: see Makefile.am; this fragment's owner lists its files here.

@@ -1,0 +1,82 @@
+/*
+ * err.c: filling and naming struct err.
+ */
+#include "config.h"
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int
+err_set(struct err *e, enum errcode code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e == NULL)
+		return code;
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void
+err_prefix(struct err *e, const char *fmt, ...)
+{
+	char pfx[256], tmp[sizeof e->msg];
+	va_list ap;
+
+	if (e == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(pfx, sizeof pfx, fmt, ap);
+	va_end(ap);
+	snprintf(tmp, sizeof tmp, "%s: %s", pfx, e->msg);
+	memcpy(e->msg, tmp, sizeof e->msg);
+}
+
+void
+err_clear(struct err *e)
+{
+	if (e == NULL)
+		return;
+	e->code = ERR_OK;
+	e->http_status = 0;
+	e->retry_after_ms = -1;
+	e->msg[0] = '\0';
+}
+
+const char *
+err_name(enum errcode code)
+{
+	static const char *const names[ERR__COUNT] = {
+		[ERR_OK] = "ok", [ERR_IO] = "io", [ERR_NET] = "network",
+		[ERR_HTTP] = "http", [ERR_AUTH] = "auth",
+		[ERR_NOTFOUND] = "not-found", [ERR_INVALID] = "invalid",
+		[ERR_CONFLICT] = "conflict", [ERR_RATELIMIT] = "rate-limit",
+		[ERR_PARSE] = "parse", [ERR_DB] = "database",
+		[ERR_CANCELED] = "canceled", [ERR_USAGE] = "usage",
+		[ERR_OFFLINE] = "offline",
+	};
+
+	if ((unsigned)code >= ERR__COUNT)
+		return "unknown";
+	return names[code];
+}
+
+int
+err_is_transient(enum errcode code)
+{
+	switch (code) {
+	case ERR_NET:
+	case ERR_HTTP:
+	case ERR_RATELIMIT:
+	case ERR_PARSE:
+	case ERR_OFFLINE:
+		return 1;
+	default:
+		return 0;
+	}
+}
