@@ -1,0 +1,1 @@
+# mk/engine.mk: the sync engine and worker (lead).
