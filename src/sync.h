@@ -26,6 +26,8 @@ struct sync_progress {
 	long		 backoff_ms;	/* > 0 while waiting before a retry */
 	long		 requests;	/* HTTP requests made so far */
 	long		 ratelimited;	/* 429s seen so far */
+	long		 rl_remaining;	/* last X-RateLimit-Remaining, -1 unknown */
+	long		 rl_max;	/* last X-RateLimit-Max, -1 unknown */
 };
 
 typedef void (*sync_progress_fn)(void *arg, const struct sync_progress *);
