@@ -85,6 +85,38 @@ appt_free(struct appt *a)
 	free(a->end_time); free(a->address); free(a->notes); free(a->raw);
 }
 
+void
+contacts_free(struct contact *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		contact_free(&v[i]);
+	free(v);
+}
+
+void
+tasks_free(struct task *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		task_free(&v[i]);
+	free(v);
+}
+
+void
+notes_free(struct note *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		note_free(&v[i]);
+	free(v);
+}
+
+void
+appts_free(struct appt *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		appt_free(&v[i]);
+	free(v);
+}
+
 const char *
 contact_display_name(const struct contact *c, char *buf, size_t len)
 {

@@ -79,6 +79,12 @@ void	 contact_free(struct contact *);	/* frees members, not the struct */
 void	 task_free(struct task *);
 void	 note_free(struct note *);
 void	 appt_free(struct appt *);
+/* Free n entities and the array itself (from a codec list decoder);
+ * NULL is a no-op. */
+void	 contacts_free(struct contact *, size_t n);
+void	 tasks_free(struct task *, size_t n);
+void	 notes_free(struct note *, size_t n);
+void	 appts_free(struct appt *, size_t n);
 /* Best display name: name, else "first last", else email, else phone, else id. */
 const char *contact_display_name(const struct contact *, char *buf, size_t len);
 
