@@ -1,1 +1,11 @@
-# mk/ui.mk: see Makefile.am; this fragment's owner lists its files here.
+# mk/ui.mk: the TUI (ui/, built into libui.a with the ncurses flags) and the
+# curses-free pieces it shares with the core: the poll() loop and the
+# terminal sanitiser.
+libcore_a_SOURCES += src/loop.c src/loop.h src/termsafe.c src/termsafe.h
+
+check_PROGRAMS += tests/unit/test_loop tests/unit/test_termsafe
+tests_unit_test_loop_SOURCES = tests/unit/test_loop.c
+tests_unit_test_loop_LDADD = $(CORE_LIBS)
+tests_unit_test_termsafe_SOURCES = tests/unit/test_termsafe.c
+tests_unit_test_termsafe_LDADD = $(CORE_LIBS)
+TESTS += tests/unit/test_loop tests/unit/test_termsafe
