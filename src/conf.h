@@ -7,6 +7,8 @@
 #ifndef GHL_CONF_H
 #define GHL_CONF_H
 
+#include <stddef.h>
+
 #include "err.h"
 
 #define GHL_DEFAULT_BASE_URL "https://services.leadconnectorhq.com"
@@ -72,6 +74,26 @@ void	 conf_defaults(struct conf *);
  * state_dir.  Returns 0 or ERR_IO/ERR_USAGE with "FILE:LINE: message".
  */
 int	 conf_load(struct conf *, struct err *);
+/* Free every member and zero the struct; NULL is a no-op. */
 void	 conf_free(struct conf *);
+
+/*
+ * Parse INI text (name is used in messages) or a file into cfg.  Keys that
+ * a flag or the environment set (non-NULL before the call) are kept.
+ * Returns 0, ERR_USAGE ("NAME:LINE: message" for an unknown section or
+ * key, a bad value or a syntax error) or ERR_IO.  Any thread; cfg is the
+ * caller's.
+ */
+int	 conf_parse_text(struct conf *, const char *name, const char *text,
+	    struct err *);
+int	 conf_parse_file(struct conf *, const char *path, struct err *);
+
+/* Value parsers shared with the command line.  Return 0 or -1. */
+/* yes/no/true/false/on/off/1/0, any case. */
+int	 conf_parse_bool(const char *, int *out);
+/* "30" (seconds), "30s", "500ms", "5m", "2h", "1d" into milliseconds. */
+int	 conf_parse_duration(const char *, long *ms);
+/* A whole decimal number within [min, max]. */
+int	 conf_parse_long(const char *, long min, long max, long *out);
 
 #endif
