@@ -9,3 +9,12 @@ tests_unit_test_loop_LDADD = $(CORE_LIBS)
 tests_unit_test_termsafe_SOURCES = tests/unit/test_termsafe.c
 tests_unit_test_termsafe_LDADD = $(CORE_LIBS)
 TESTS += tests/unit/test_loop tests/unit/test_termsafe
+
+libui_a_SOURCES += ui/ui.h ui/commands.def ui/commands.c ui/commands.h \
+	ui/keymap.c ui/keymap.h
+
+check_PROGRAMS += tests/unit/test_keymap
+tests_unit_test_keymap_SOURCES = tests/unit/test_keymap.c
+tests_unit_test_keymap_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(NCURSES_CFLAGS)
+tests_unit_test_keymap_LDADD = libui.a $(CORE_LIBS) $(NCURSES_LIBS)
+TESTS += tests/unit/test_keymap
