@@ -9,8 +9,6 @@
 #ifndef GHL_SYNC_H
 #define GHL_SYNC_H
 
-#include <stdatomic.h>
-
 #include "err.h"
 
 struct conf;
@@ -44,8 +42,14 @@ void		 sync_close(struct sync *);
 struct cache	*sync_cache(struct sync *);
 struct api	*sync_api(struct sync *);
 void		 sync_set_progress(struct sync *, sync_progress_fn, void *arg);
-/* The engine checks *flag between requests and in transfers. */
-void		 sync_set_cancel(struct sync *, atomic_bool *flag);
+/*
+ * Ask the running operation to stop (it returns ERR_CANCELED soon, also
+ * from inside a transfer).  Thread-safe and async-signal-safe: the UI
+ * thread or a SIGINT handler may call it.  sync_uncancel clears the flag
+ * before the next operation.
+ */
+void		 sync_cancel(struct sync *);
+void		 sync_uncancel(struct sync *);
 
 /*
  * Replay contact id's pending writes, then pull the contact, its tasks,

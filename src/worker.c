@@ -3,7 +3,7 @@
  * mutex + condition variable; events come out through a mutex-protected
  * queue and one byte written to a non-blocking wake pipe per batch.  The
  * thread opens its own sync engine (own HTTP client, own SQLite handle).
- * Cancellation is an atomic flag the engine checks; never pthread_cancel.
+ * Cancellation is the engine's atomic flag (sync_cancel); never pthread_cancel.
  */
 #include "config.h"
 #include "worker.h"
@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +45,6 @@ struct worker {
 	struct worker_event *events;	/* ring buffer */
 	size_t		 ev_head, ev_len;
 
-	atomic_bool	 cancel;
 	struct job	 current;
 	long long	 last_progress_ms;
 	long		 last_rl_remaining;
@@ -239,7 +237,8 @@ worker_main(void *arg)
 		w->njobs--;
 		w->running = 1;
 		w->current = j;
-		atomic_store(&w->cancel, false);
+		if (w->sync != NULL)
+			sync_uncancel(w->sync);
 		pthread_mutex_unlock(&w->mu);
 
 		err_clear(&e);
@@ -288,7 +287,6 @@ worker_start(struct worker **out, const struct conf *cfg, struct err *e)
 	}
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->cond, NULL);
-	atomic_init(&w->cancel, false);
 	w->cfg = conf_clone(cfg);
 
 	/*
@@ -302,7 +300,6 @@ worker_start(struct worker **out, const struct conf *cfg, struct err *e)
 		w->sync = NULL;
 	else {
 		sync_set_progress(w->sync, on_progress, w);
-		sync_set_cancel(w->sync, &w->cancel);
 	}
 
 	/* The thread inherits a mask with every signal blocked. */
@@ -374,8 +371,8 @@ worker_cancel(struct worker *w)
 		} else
 			i++;
 	}
-	if (w->running)
-		atomic_store(&w->cancel, true);
+	if (w->running && w->sync != NULL)
+		sync_cancel(w->sync);
 	pthread_mutex_unlock(&w->mu);
 }
 
@@ -420,7 +417,8 @@ worker_stop(struct worker *w)
 	pthread_mutex_lock(&w->mu);
 	w->shutdown = 1;
 	w->njobs = 0;
-	atomic_store(&w->cancel, true);
+	if (w->sync != NULL)
+		sync_cancel(w->sync);
 	pthread_cond_signal(&w->cond);
 	pthread_mutex_unlock(&w->mu);
 	pthread_join(w->thread, NULL);

@@ -1,0 +1,1246 @@
+/*
+ * sync.c: the sync engine (see sync.h).  Pulls contacts from the API into
+ * the cache and pushes the outbox back, following DESIGN §3: in order per
+ * contact, transient failures retried with backoff, permanent ones marked
+ * failed and the contact re-synced, and a create that may already have
+ * reached the server reconciled before it is ever sent again.
+ */
+#include "config.h"
+#include "sync.h"
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "api.h"
+#include "auth.h"
+#include "backoff.h"
+#include "buf.h"
+#include "cache.h"
+#include "codec.h"
+#include "conf.h"
+#include "crashpoint.h"
+#include "http.h"
+#include "log.h"
+#include "model.h"
+#include "xmalloc.h"
+
+#define SYNC_PAGE_LIMIT		500	/* search pageLimit, the API's maximum */
+#define SYNC_MAX_PAGES		100000	/* a server that never ends is stopped */
+#define REPLAY_BACKOFF_BASE_MS	1000
+#define REPLAY_BACKOFF_CAP_MS	30000
+#define REPLAY_BACKOFF_MIN_MS	250
+
+#define META_ALL_CURSOR		"sync.all.cursor"
+#define META_ALL_DONE		"sync.all.done"
+#define META_ALL_STARTED	"sync.all.started"
+#define META_ALL_FINISHED	"sync.all.finished"
+#define META_POLL_SINCE		"sync.poll.since"
+
+struct sync {
+	struct cache		*cache;
+	struct auth		*auth;
+	struct api		*api;		/* NULL when offline */
+	char			*location;
+	int			 offline;
+	long			 replay_timeout_ms;
+	sync_progress_fn	 progress;
+	void			*progress_arg;
+	atomic_bool		 cancel;	/* shared with the api's transfers */
+	struct sync_progress	 p;
+	struct backoff_rng	 rng;
+};
+
+static void	init_poll_cursor(struct sync *);
+
+static long long
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+canceled(const struct sync *s)
+{
+	return atomic_load(&s->cancel);
+}
+
+static void
+report(struct sync *s)
+{
+	if (s->progress != NULL)
+		s->progress(s->progress_arg, &s->p);
+}
+
+/* Sleep ms in short slices; returns ERR_CANCELED when cancelled. */
+static int
+nap(struct sync *s, long ms)
+{
+	struct timespec ts;
+	long step;
+
+	while (ms > 0) {
+		if (canceled(s))
+			return ERR_CANCELED;
+		step = ms < 50 ? ms : 50;
+		ts.tv_sec = 0;
+		ts.tv_nsec = step * 1000000L;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return canceled(s) ? ERR_CANCELED : 0;
+}
+
+/* Every response: count it, record usage and the rate-limit headers. */
+static void
+on_response(void *arg, const char *endpoint, int status, int attempt,
+    double seconds, const struct ratelimit_headers *rl)
+{
+	struct sync *s = arg;
+	long long now = wall_ms();
+
+	s->p.requests++;
+	if (status == 429)
+		s->p.ratelimited++;
+	cache_usage_record(s->cache, endpoint, status, attempt > 1, now, NULL);
+	if (rl != NULL && (rl->max >= 0 || rl->remaining >= 0)) {
+		cache_usage_set_headers(s->cache, rl->limit_daily,
+		    rl->daily_remaining, rl->interval_ms, rl->max,
+		    rl->remaining, now, NULL);
+		s->p.rl_remaining = rl->remaining;
+		s->p.rl_max = rl->max;
+	}
+	(void)seconds;
+}
+
+static void
+on_backoff(void *arg, long ms, const char *why)
+{
+	struct sync *s = arg;
+
+	(void)why;
+	s->p.backoff_ms = ms;
+	report(s);
+	s->p.backoff_ms = 0;
+}
+
+int
+sync_open(struct sync **out, const struct conf *cfg, struct err *e)
+{
+	struct sync *s;
+	struct api_opts o;
+	int rc;
+
+	*out = NULL;
+	s = xcalloc(1, sizeof *s);
+	s->offline = cfg->offline;
+	s->location = xstrdup0(cfg->location);
+	s->replay_timeout_ms = (cfg->replay_timeout_s > 0 ?
+	    cfg->replay_timeout_s : 20) * 1000L;
+	s->p.rl_remaining = s->p.rl_max = -1;
+	s->p.total = -1;
+	atomic_init(&s->cancel, false);
+	backoff_rng_seed(&s->rng, (uint64_t)wall_ms());
+
+	rc = cache_open(&s->cache, cfg->cache_path, e);
+	if (rc)
+		goto fail;
+	if (s->offline) {
+		*out = s;
+		return 0;
+	}
+	if (cfg->token != NULL && cfg->token[0] != '\0')
+		rc = auth_new_token(&s->auth, cfg->token, e);
+	else if (cfg->token_file != NULL)
+		rc = auth_load_file(&s->auth, cfg->token_file, e);
+	else
+		rc = err_set(e, ERR_AUTH, "no token: set GHL_TOKEN or use "
+		    "--token-file FILE (or token_file in the config file)");
+	if (rc)
+		goto fail;
+
+	memset(&o, 0, sizeof o);
+	o.base_url = cfg->base_url;
+	o.location_id = cfg->location;
+	o.auth = s->auth;
+	o.connect_timeout_ms = cfg->connect_timeout_ms;
+	o.timeout_ms = cfg->timeout_ms;
+	o.cancel = &s->cancel;
+	o.on_response = on_response;
+	o.on_response_arg = s;
+	o.on_backoff = on_backoff;
+	o.on_backoff_arg = s;
+	rc = api_new(&s->api, &o, e);
+	if (rc)
+		goto fail;
+	*out = s;
+	return 0;
+fail:
+	sync_close(s);
+	return rc;
+}
+
+void
+sync_close(struct sync *s)
+{
+	if (s == NULL)
+		return;
+	api_free(s->api);
+	auth_free(s->auth);
+	cache_close(s->cache);
+	free(s->location);
+	free(s);
+}
+
+struct cache *
+sync_cache(struct sync *s)
+{
+	return s->cache;
+}
+
+struct api *
+sync_api(struct sync *s)
+{
+	return s->api;
+}
+
+void
+sync_set_progress(struct sync *s, sync_progress_fn fn, void *arg)
+{
+	s->progress = fn;
+	s->progress_arg = arg;
+}
+
+void
+sync_cancel(struct sync *s)
+{
+	atomic_store(&s->cancel, true);
+}
+
+void
+sync_uncancel(struct sync *s)
+{
+	atomic_store(&s->cancel, false);
+}
+
+static int
+need_network(struct sync *s, struct err *e)
+{
+	if (s->offline || s->api == NULL)
+		return err_set(e, ERR_OFFLINE, "offline: nothing was sent");
+	return 0;
+}
+
+static int
+is_local_id(const char *id)
+{
+	return id != NULL && strncmp(id, "local-", 6) == 0;
+}
+
+/* ---- pull ---- */
+
+/*
+ * Fetch a contact's four resources in parallel and apply them in one
+ * transaction.  A 404 on the contact marks it deleted.
+ */
+static int
+pull_contact(struct sync *s, const char *id, struct err *e)
+{
+	struct buf out[API_BUNDLE_N];
+	int status[API_BUNDLE_N];
+	struct err pe[API_BUNDLE_N];
+	struct contact c;
+	struct task *tasks = NULL;
+	struct note *notes = NULL;
+	struct appt *appts = NULL;
+	size_t ntasks = 0, nnotes = 0, nappts = 0;
+	int rc, i;
+
+	memset(&c, 0, sizeof c);
+	for (i = 0; i < API_BUNDLE_N; i++) {
+		buf_init(&out[i], 0);
+		err_clear(&pe[i]);
+	}
+	s->p.contact_id = id;
+	rc = api_get_contact_bundle(s->api, id, out, status, pe);
+	if (pe[API_BUNDLE_CONTACT].code == ERR_NOTFOUND) {
+		/* The contact is gone on the server. */
+		cache_contact_mark_deleted(s->cache, id, NULL);
+		*e = pe[API_BUNDLE_CONTACT];
+		rc = ERR_NOTFOUND;
+		goto out;
+	}
+	if (rc) {
+		for (i = 0; i < API_BUNDLE_N; i++)
+			if (pe[i].code != ERR_OK) {
+				*e = pe[i];
+				break;
+			}
+		goto out;
+	}
+	rc = codec_contact_response(out[0].data, out[0].len, &c, e);
+	if (rc == 0)
+		rc = codec_tasks_response(out[1].data, out[1].len, &tasks,
+		    &ntasks, e);
+	if (rc == 0)
+		rc = codec_notes_response(out[2].data, out[2].len, &notes,
+		    &nnotes, e);
+	if (rc == 0)
+		rc = codec_events_response(out[3].data, out[3].len, &appts,
+		    &nappts, e);
+	if (rc) {
+		err_prefix(e, "GET /contacts/%s", id);
+		goto out;
+	}
+	rc = cache_begin(s->cache, e);
+	if (rc)
+		goto out;
+	rc = cache_put_contact(s->cache, &c, wall_ms(), e);
+	if (rc == 0)
+		rc = cache_replace_tasks(s->cache, id, tasks, ntasks, e);
+	if (rc == 0)
+		rc = cache_replace_notes(s->cache, id, notes, nnotes, e);
+	if (rc == 0)
+		rc = cache_replace_appts(s->cache, id, appts, nappts, e);
+	if (rc == 0)
+		rc = cache_commit(s->cache, e);
+	else
+		cache_rollback(s->cache);
+out:
+	s->p.contact_id = NULL;
+	contact_free(&c);
+	tasks_free(tasks, ntasks);
+	notes_free(notes, nnotes);
+	appts_free(appts, nappts);
+	for (i = 0; i < API_BUNDLE_N; i++)
+		buf_free(&out[i]);
+	return rc;
+}
+
+static void
+log_failure(struct sync *s, const char *kind, const char *contact_id,
+    const struct err *e)
+{
+	cache_log_add(s->cache, kind, "error", contact_id, NULL,
+	    e->http_status, e->msg, NULL);
+	log_msg(LOG_LEVEL_ERROR, "%s %s: %s", kind,
+	    contact_id != NULL ? contact_id : "-", e->msg);
+}
+
+int
+sync_contact(struct sync *s, const char *id, struct err *e)
+{
+	int rc;
+
+	err_clear(e);
+	rc = need_network(s, e);
+	if (rc)
+		return rc;
+	rc = sync_outbox(s, id, NULL, NULL, e);
+	if (rc == ERR_NET || rc == ERR_CANCELED || rc == ERR_OFFLINE)
+		return rc;
+	/* A permanent write failure does not stop the pull: it shows the
+	 * server's truth.  Keep its message if the pull succeeds. */
+	if (is_local_id(id))
+		return rc;
+	{
+		struct err pe;
+		int prc;
+
+		err_clear(&pe);
+		prc = pull_contact(s, id, &pe);
+		if (prc) {
+			if (prc != ERR_NOTFOUND)
+				log_failure(s, "sync", id, &pe);
+			*e = pe;
+			return prc;
+		}
+	}
+	return rc;
+}
+
+/* Does the stored cursor belong to an interrupted full sync? */
+static char *
+meta_get(struct sync *s, const char *key)
+{
+	char *v = NULL;
+
+	if (cache_meta_get(s->cache, key, &v, NULL) != 0)
+		return NULL;
+	return v;
+}
+
+int
+sync_all(struct sync *s, int deep, struct err *e)
+{
+	struct search_req q;
+	struct contact_page page;
+	struct buf body;
+	char *cursor = NULL, *prev = NULL, *req = NULL, *v;
+	char num[32];
+	long pages = 0, done = 0;
+	int rc;
+
+	err_clear(e);
+	rc = need_network(s, e);
+	if (rc)
+		return rc;
+	if (s->location == NULL)
+		return err_set(e, ERR_USAGE, "no location id: use --location "
+		    "ID or GHL_LOCATION_ID");
+	/* Pending writes go first, so the pull shows them applied. */
+	rc = sync_outbox(s, NULL, NULL, NULL, e);
+	if (rc == ERR_NET || rc == ERR_CANCELED)
+		return rc;
+	err_clear(e);
+
+	/* Resume an interrupted sync from its stored cursor. */
+	cursor = meta_get(s, META_ALL_CURSOR);
+	if (cursor != NULL && (v = meta_get(s, META_ALL_DONE)) != NULL) {
+		done = strtol(v, NULL, 10);
+		free(v);
+	}
+	if (cursor == NULL) {
+		snprintf(num, sizeof num, "%lld", wall_ms());
+		cache_meta_set(s->cache, META_ALL_STARTED, num, NULL);
+	}
+
+	buf_init(&body, 0);
+	memset(&page, 0, sizeof page);
+	s->p.phase = "contacts";
+	s->p.done = done;
+	s->p.total = -1;
+	report(s);
+	for (;;) {
+		if (canceled(s)) {
+			rc = err_set(e, ERR_CANCELED, "sync cancelled after "
+			    "%ld contacts", s->p.done);
+			break;
+		}
+		if (++pages > SYNC_MAX_PAGES) {
+			rc = err_set(e, ERR_PARSE, "POST /contacts/search: more "
+			    "than %d pages; stopping", SYNC_MAX_PAGES);
+			break;
+		}
+		memset(&q, 0, sizeof q);
+		q.location_id = s->location;
+		q.page_limit = SYNC_PAGE_LIMIT;
+		q.search_after = cursor;
+		q.sort_field = "dateAdded";
+		q.sort_dir = "asc";
+		free(req);
+		req = codec_search_request(&q);
+		if (req == NULL) {
+			/* A stored cursor that is not an array: start over. */
+			free(cursor);
+			cursor = NULL;
+			done = 0;
+			cache_meta_set(s->cache, META_ALL_CURSOR, NULL, NULL);
+			continue;
+		}
+		rc = api_search(s->api, req, &body, e);
+		if (rc)
+			break;
+		contact_page_free(&page);
+		rc = codec_search_page(body.data, body.len, &page, e);
+		if (rc) {
+			err_prefix(e, "POST /contacts/search");
+			break;
+		}
+		if (page.n == 0)
+			break;
+		if (page.search_after == NULL) {
+			rc = err_set(e, ERR_PARSE, "POST /contacts/search: page "
+			    "without a searchAfter cursor; stopping");
+			break;
+		}
+		if ((cursor != NULL && strcmp(cursor, page.search_after) == 0) ||
+		    (prev != NULL && strcmp(prev, page.search_after) == 0)) {
+			rc = err_set(e, ERR_PARSE, "POST /contacts/search: the "
+			    "server repeated cursor %s; stopping",
+			    page.search_after);
+			break;
+		}
+
+		/* The page and the cursor after it commit together. */
+		rc = cache_begin(s->cache, e);
+		if (rc)
+			break;
+		for (size_t i = 0; i < page.n && rc == 0; i++)
+			rc = cache_put_contact(s->cache, &page.v[i], 0, e);
+		if (rc == 0 && !deep) {
+			rc = cache_meta_set(s->cache, META_ALL_CURSOR,
+			    page.search_after, e);
+			snprintf(num, sizeof num, "%ld", done + (long)page.n);
+			if (rc == 0)
+				rc = cache_meta_set(s->cache, META_ALL_DONE,
+				    num, e);
+		}
+		if (rc == 0)
+			rc = cache_commit(s->cache, e);
+		else
+			cache_rollback(s->cache);
+		if (rc)
+			break;
+		crashpoint("sync.all.page");
+
+		if (deep) {
+			s->p.phase = "details";
+			for (size_t i = 0; i < page.n; i++) {
+				struct err pe;
+
+				if (canceled(s))
+					break;
+				if (page.v[i].id == NULL)
+					continue;
+				err_clear(&pe);
+				rc = pull_contact(s, page.v[i].id, &pe);
+				if (rc == ERR_NOTFOUND)
+					rc = 0;	/* deleted meanwhile */
+				if (rc) {
+					*e = pe;
+					break;
+				}
+				s->p.done = done + (long)i + 1;
+				report(s);
+				crashpoint("sync.deep.contact");
+			}
+			if (rc)
+				break;
+			if (canceled(s))
+				continue;	/* reported at the top */
+			rc = cache_begin(s->cache, e);
+			if (rc == 0)
+				rc = cache_meta_set(s->cache, META_ALL_CURSOR,
+				    page.search_after, e);
+			snprintf(num, sizeof num, "%ld", done + (long)page.n);
+			if (rc == 0)
+				rc = cache_meta_set(s->cache, META_ALL_DONE,
+				    num, e);
+			if (rc == 0)
+				rc = cache_commit(s->cache, e);
+			else
+				cache_rollback(s->cache);
+			if (rc)
+				break;
+		}
+		done += (long)page.n;
+		s->p.done = done;
+		s->p.total = page.total;
+		s->p.phase = "contacts";
+		report(s);
+		free(prev);
+		prev = cursor;
+		cursor = xstrdup(page.search_after);
+		if (page.total >= 0 && done >= page.total &&
+		    page.n < SYNC_PAGE_LIMIT)
+			break;
+	}
+	if (rc == 0) {
+		/* Finished: the next sync starts from the beginning. */
+		snprintf(num, sizeof num, "%lld", wall_ms());
+		cache_begin(s->cache, NULL);
+		cache_meta_set(s->cache, META_ALL_CURSOR, NULL, NULL);
+		cache_meta_set(s->cache, META_ALL_DONE, NULL, NULL);
+		cache_meta_set(s->cache, META_ALL_FINISHED, num, NULL);
+		if ((v = meta_get(s, META_POLL_SINCE)) == NULL)
+			init_poll_cursor(s);
+		free(v);
+		cache_commit(s->cache, NULL);
+		s->p.total = done;
+		s->p.done = done;
+		report(s);
+	} else if (rc != ERR_CANCELED) {
+		log_failure(s, "sync", NULL, e);
+	}
+	contact_page_free(&page);
+	buf_free(&body);
+	free(req);
+	free(prev);
+	free(cursor);
+	s->p.phase = NULL;
+	return rc;
+}
+
+/* ---- polling ---- */
+
+static void
+iso_from_ms(long long ms, char *out, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+/* After a full sync, changes are looked for from the moment it began. */
+static void
+init_poll_cursor(struct sync *s)
+{
+	char iso[40], *v;
+	long long started = wall_ms();
+
+	if ((v = meta_get(s, META_ALL_STARTED)) != NULL) {
+		started = strtoll(v, NULL, 10);
+		free(v);
+	}
+	iso_from_ms(started, iso, sizeof iso);
+	cache_meta_set(s->cache, META_POLL_SINCE, iso, NULL);
+}
+
+int
+sync_poll(struct sync *s, struct err *e)
+{
+	struct search_req q;
+	struct contact_page page;
+	struct buf body;
+	char *since, *cursor = NULL, *req = NULL, *newest = NULL;
+	long pages = 0, changed = 0;
+	int rc;
+
+	err_clear(e);
+	rc = need_network(s, e);
+	if (rc)
+		return rc;
+	if (s->location == NULL)
+		return err_set(e, ERR_USAGE, "no location id: use --location "
+		    "ID or GHL_LOCATION_ID");
+	rc = sync_outbox(s, NULL, NULL, NULL, e);
+	if (rc == ERR_NET || rc == ERR_CANCELED)
+		return rc;
+	err_clear(e);
+	if ((since = meta_get(s, META_POLL_SINCE)) == NULL) {
+		/* Never synced: start watching from now. */
+		init_poll_cursor(s);
+		return 0;
+	}
+	buf_init(&body, 0);
+	memset(&page, 0, sizeof page);
+	s->p.phase = "poll";
+	s->p.done = 0;
+	s->p.total = -1;
+	for (;;) {
+		if (canceled(s)) {
+			rc = err_set(e, ERR_CANCELED, "poll cancelled");
+			break;
+		}
+		if (++pages > SYNC_MAX_PAGES) {
+			rc = err_set(e, ERR_PARSE, "POST /contacts/search: more "
+			    "than %d pages; stopping", SYNC_MAX_PAGES);
+			break;
+		}
+		memset(&q, 0, sizeof q);
+		q.location_id = s->location;
+		q.page_limit = SYNC_PAGE_LIMIT;
+		q.search_after = cursor;
+		q.sort_field = "dateUpdated";
+		q.sort_dir = "asc";
+		q.updated_since = since;
+		free(req);
+		req = codec_search_request(&q);
+		rc = api_search(s->api, req, &body, e);
+		if (rc)
+			break;
+		contact_page_free(&page);
+		rc = codec_search_page(body.data, body.len, &page, e);
+		if (rc) {
+			err_prefix(e, "POST /contacts/search");
+			break;
+		}
+		if (page.n == 0)
+			break;
+		if (page.search_after == NULL || (cursor != NULL &&
+		    strcmp(cursor, page.search_after) == 0)) {
+			rc = err_set(e, ERR_PARSE, "POST /contacts/search: no "
+			    "progress in the cursor; stopping");
+			break;
+		}
+		rc = cache_begin(s->cache, e);
+		if (rc)
+			break;
+		for (size_t i = 0; i < page.n && rc == 0; i++) {
+			struct contact *c = &page.v[i];
+
+			/* A changed contact: take its list fields now; its
+			 * children are pulled when someone opens it. */
+			rc = cache_put_contact(s->cache, c, 0, e);
+			if (c->date_updated != NULL && (newest == NULL ||
+			    strcmp(c->date_updated, newest) > 0)) {
+				free(newest);
+				newest = xstrdup(c->date_updated);
+			}
+		}
+		if (rc == 0 && newest != NULL)
+			rc = cache_meta_set(s->cache, META_POLL_SINCE, newest, e);
+		if (rc == 0)
+			rc = cache_commit(s->cache, e);
+		else
+			cache_rollback(s->cache);
+		if (rc)
+			break;
+		changed += (long)page.n;
+		s->p.done = changed;
+		report(s);
+		free(cursor);
+		cursor = xstrdup(page.search_after);
+		if (page.n < SYNC_PAGE_LIMIT)
+			break;
+	}
+	if (rc && rc != ERR_CANCELED)
+		log_failure(s, "sync", NULL, e);
+	contact_page_free(&page);
+	buf_free(&body);
+	free(req);
+	free(cursor);
+	free(since);
+	free(newest);
+	s->p.phase = NULL;
+	return rc;
+}
+
+/* ---- push: the outbox ---- */
+
+enum op_kind {
+	OP_CONTACT_CREATE, OP_CONTACT_UPDATE, OP_CONTACT_DELETE,
+	OP_TASK_CREATE, OP_TASK_UPDATE, OP_TASK_COMPLETE, OP_TASK_REOPEN,
+	OP_TASK_DELETE, OP_TAGS_ADD, OP_TAGS_REMOVE, OP_NOTE_CREATE,
+	OP_NOTE_UPDATE, OP_NOTE_DELETE, OP__UNKNOWN
+};
+
+static const char *const op_names[OP__UNKNOWN] = {
+	[OP_CONTACT_CREATE] = "contact.create",
+	[OP_CONTACT_UPDATE] = "contact.update",
+	[OP_CONTACT_DELETE] = "contact.delete",
+	[OP_TASK_CREATE] = "task.create",
+	[OP_TASK_UPDATE] = "task.update",
+	[OP_TASK_COMPLETE] = "task.complete",
+	[OP_TASK_REOPEN] = "task.reopen",
+	[OP_TASK_DELETE] = "task.delete",
+	[OP_TAGS_ADD] = "tags.add",
+	[OP_TAGS_REMOVE] = "tags.remove",
+	[OP_NOTE_CREATE] = "note.create",
+	[OP_NOTE_UPDATE] = "note.update",
+	[OP_NOTE_DELETE] = "note.delete",
+};
+
+static enum op_kind
+op_kind(const char *name)
+{
+	for (int i = 0; i < OP__UNKNOWN; i++)
+		if (name != NULL && strcmp(name, op_names[i]) == 0)
+			return (enum op_kind)i;
+	return OP__UNKNOWN;
+}
+
+static int
+op_is_create(enum op_kind k)
+{
+	return k == OP_CONTACT_CREATE || k == OP_TASK_CREATE ||
+	    k == OP_NOTE_CREATE;
+}
+
+static int
+op_is_delete(enum op_kind k)
+{
+	return k == OP_CONTACT_DELETE || k == OP_TASK_DELETE ||
+	    k == OP_NOTE_DELETE;
+}
+
+/*
+ * Send one entry.  On success *server_raw gets what mark_done wants: the
+ * bare object for creates/updates, the {"tags": [...]} body for tags, NULL
+ * for deletes.
+ */
+static int
+send_entry(struct sync *s, const struct outbox_entry *ob, enum op_kind k,
+    char **server_raw, struct err *e)
+{
+	const char *cid = ob->contact_id, *tid = ob->target_id;
+	const char *json = ob->payload != NULL ? ob->payload : "{}";
+	struct buf out;
+	struct contact c;
+	struct task t;
+	struct note n;
+	int rc;
+
+	*server_raw = NULL;
+	buf_init(&out, 0);
+	switch (k) {
+	case OP_CONTACT_CREATE:
+		rc = api_create_contact(s->api, json, &out, e);
+		break;
+	case OP_CONTACT_UPDATE:
+		rc = api_update_contact(s->api, tid, json, &out, e);
+		break;
+	case OP_CONTACT_DELETE:
+		rc = api_delete_contact(s->api, tid, &out, e);
+		break;
+	case OP_TASK_CREATE:
+		rc = api_create_task(s->api, cid, json, &out, e);
+		break;
+	case OP_TASK_UPDATE:
+		rc = api_update_task(s->api, cid, tid, json, &out, e);
+		break;
+	case OP_TASK_COMPLETE:
+	case OP_TASK_REOPEN:
+		rc = api_complete_task(s->api, cid, tid, json, &out, e);
+		break;
+	case OP_TASK_DELETE:
+		rc = api_delete_task(s->api, cid, tid, &out, e);
+		break;
+	case OP_TAGS_ADD:
+		rc = api_add_tags(s->api, cid, json, &out, e);
+		break;
+	case OP_TAGS_REMOVE:
+		rc = api_remove_tags(s->api, cid, json, &out, e);
+		break;
+	case OP_NOTE_CREATE:
+		rc = api_create_note(s->api, cid, json, &out, e);
+		break;
+	case OP_NOTE_UPDATE:
+		rc = api_update_note(s->api, cid, tid, json, &out, e);
+		break;
+	case OP_NOTE_DELETE:
+		rc = api_delete_note(s->api, cid, tid, &out, e);
+		break;
+	default:
+		rc = err_set(e, ERR_INVALID, "outbox entry %lld: unknown "
+		    "operation \"%s\"", ob->id, ob->op ? ob->op : "");
+		break;
+	}
+	crashpoint("outbox.after_send");
+	if (rc) {
+		/* Deleting what is already gone is success. */
+		if (rc == ERR_NOTFOUND && op_is_delete(k)) {
+			err_clear(e);
+			rc = 0;
+		}
+		buf_free(&out);
+		return rc;
+	}
+
+	memset(&c, 0, sizeof c);
+	memset(&t, 0, sizeof t);
+	memset(&n, 0, sizeof n);
+	switch (k) {
+	case OP_CONTACT_CREATE:
+	case OP_CONTACT_UPDATE:
+		rc = codec_contact_response(out.data, out.len, &c, e);
+		if (rc == 0)
+			*server_raw = xstrdup(c.raw);
+		break;
+	case OP_TASK_CREATE:
+	case OP_TASK_UPDATE:
+	case OP_TASK_COMPLETE:
+	case OP_TASK_REOPEN:
+		rc = codec_task_response(out.data, out.len, &t, e);
+		if (rc == 0)
+			*server_raw = xstrdup(t.raw);
+		break;
+	case OP_NOTE_CREATE:
+	case OP_NOTE_UPDATE:
+		rc = codec_note_response(out.data, out.len, &n, e);
+		if (rc == 0)
+			*server_raw = xstrdup(n.raw);
+		break;
+	case OP_TAGS_ADD:
+	case OP_TAGS_REMOVE:
+		if (codec_valid(out.data, out.len))
+			*server_raw = xstrndup(out.data, out.len);
+		break;
+	default:
+		break;
+	}
+	if (rc) {
+		/*
+		 * The server applied the write but its answer was garbled:
+		 * the write is done; the next pull shows the real object.
+		 */
+		err_clear(e);
+		rc = 0;
+	}
+	contact_free(&c);
+	task_free(&t);
+	note_free(&n);
+	buf_free(&out);
+	return rc;
+}
+
+/* A task from the server that the cache does not know yet. */
+static int
+unknown_task(struct sync *s, const char *id)
+{
+	struct task t;
+	int rc;
+
+	memset(&t, 0, sizeof t);
+	rc = cache_get_task(s->cache, id, &t, NULL);
+	task_free(&t);
+	return rc == ERR_NOTFOUND;
+}
+
+static int
+unknown_note(struct sync *s, const char *id)
+{
+	struct note n;
+	int rc;
+
+	memset(&n, 0, sizeof n);
+	rc = cache_get_note(s->cache, id, &n, NULL);
+	note_free(&n);
+	return rc == ERR_NOTFOUND;
+}
+
+static int
+same_str(const char *a, const char *b)
+{
+	if (a == NULL || *a == '\0')
+		return b == NULL || *b == '\0';
+	return b != NULL && strcmp(a, b) == 0;
+}
+
+/* Same due time, whatever the server did to the format (to the minute). */
+static int
+same_due(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strncmp(a, b, 16) == 0;
+}
+
+/*
+ * A create that may already have reached the server (it was sent at least
+ * once): look for the object it would have made.  *found_raw gets the
+ * server's object when it is there (then the entry is done, and nothing is
+ * sent again).  Returns 0 when the search itself worked.
+ */
+static int
+reconcile_create(struct sync *s, const struct outbox_entry *ob,
+    enum op_kind k, char **found_raw, struct err *e)
+{
+	struct buf out;
+	int rc = 0;
+
+	*found_raw = NULL;
+	buf_init(&out, 0);
+	if (k == OP_TASK_CREATE) {
+		struct task want, *v = NULL;
+		size_t n = 0;
+
+		memset(&want, 0, sizeof want);
+		rc = codec_task(ob->payload, strlen(ob->payload), &want, e);
+		if (rc == 0)
+			rc = api_get_tasks(s->api, ob->contact_id, &out, e);
+		if (rc == 0)
+			rc = codec_tasks_response(out.data, out.len, &v, &n, e);
+		for (size_t i = 0; rc == 0 && i < n && *found_raw == NULL; i++)
+			if (v[i].id != NULL && same_str(want.title, v[i].title) &&
+			    same_str(want.body, v[i].body) &&
+			    same_due(want.due_date, v[i].due_date) &&
+			    unknown_task(s, v[i].id))
+				*found_raw = xstrdup(v[i].raw);
+		tasks_free(v, n);
+		task_free(&want);
+	} else if (k == OP_NOTE_CREATE) {
+		struct note want, *v = NULL;
+		size_t n = 0;
+
+		memset(&want, 0, sizeof want);
+		rc = codec_note(ob->payload, strlen(ob->payload), &want, e);
+		if (rc == 0)
+			rc = api_get_notes(s->api, ob->contact_id, &out, e);
+		if (rc == 0)
+			rc = codec_notes_response(out.data, out.len, &v, &n, e);
+		for (size_t i = 0; rc == 0 && i < n && *found_raw == NULL; i++)
+			if (v[i].id != NULL && same_str(want.body, v[i].body) &&
+			    unknown_note(s, v[i].id))
+				*found_raw = xstrdup(v[i].raw);
+		notes_free(v, n);
+		note_free(&want);
+	} else if (k == OP_CONTACT_CREATE) {
+		struct contact want;
+		struct contact_page page;
+		struct search_req q;
+		char *req;
+		int dummy;
+
+		memset(&want, 0, sizeof want);
+		memset(&page, 0, sizeof page);
+		rc = codec_contact(ob->payload, strlen(ob->payload), &want, e);
+		if (rc == 0 && want.email != NULL) {
+			memset(&q, 0, sizeof q);
+			q.location_id = s->location;
+			q.page_limit = 10;
+			q.email_eq = want.email;
+			req = codec_search_request(&q);
+			rc = api_search(s->api, req, &out, e);
+			free(req);
+			if (rc == 0)
+				rc = codec_search_page(out.data, out.len, &page, e);
+			for (size_t i = 0; rc == 0 && i < page.n; i++)
+				if (page.v[i].id != NULL &&
+				    !cache_has_contact(s->cache, page.v[i].id,
+				    &dummy)) {
+					*found_raw = xstrdup(page.v[i].raw);
+					break;
+				}
+		}
+		contact_page_free(&page);
+		contact_free(&want);
+	}
+	buf_free(&out);
+	return rc;
+}
+
+static long
+replay_backoff(struct sync *s, int attempts)
+{
+	long ms = backoff_delay_ms(attempts > 0 ? attempts - 1 : 0,
+	    REPLAY_BACKOFF_BASE_MS, REPLAY_BACKOFF_CAP_MS, &s->rng);
+
+	return ms < REPLAY_BACKOFF_MIN_MS ? REPLAY_BACKOFF_MIN_MS : ms;
+}
+
+/* A write failed for good: keep it as failed, show the server's truth. */
+static void
+fail_entry(struct sync *s, const struct outbox_entry *ob, const struct err *why)
+{
+	struct err pe;
+
+	cache_outbox_mark_failed(s->cache, ob->id, why->msg, NULL);
+	cache_log_add(s->cache, "write", "error", ob->contact_id, ob->op,
+	    why->http_status, why->msg, NULL);
+	log_msg(LOG_LEVEL_ERROR, "write %s %s failed: %s", ob->op,
+	    ob->contact_id ? ob->contact_id : "-", why->msg);
+	if (ob->contact_id != NULL && !is_local_id(ob->contact_id)) {
+		err_clear(&pe);
+		pull_contact(s, ob->contact_id, &pe);
+	}
+}
+
+/*
+ * Entries left inflight by a process that died mid-request go back to
+ * pending; since they were sent (attempts > 0), creates among them are
+ * reconciled before anything is sent again.
+ */
+static void
+recover_inflight(struct sync *s)
+{
+	struct outbox_entry *v = NULL;
+	size_t n = 0;
+
+	if (cache_outbox_inflight(s->cache, &v, &n, NULL) != 0)
+		return;
+	for (size_t i = 0; i < n; i++)
+		cache_outbox_mark_pending(s->cache, v[i].id, 0,
+		    "interrupted; will be checked on the server before it is "
+		    "sent again", NULL);
+	outbox_entries_free(v, n);
+}
+
+/*
+ * Replay one entry.  Returns 0 when the entry is settled for now (done,
+ * failed for good, or pending again after a transient failure: then
+ * *transient holds why), ERR_NET when the server could not be reached,
+ * or another errcode for a local (cache) failure.
+ */
+static int
+replay_one(struct sync *s, struct outbox_entry *ob, int *nfailed,
+    struct err *first, struct err *transient)
+{
+	enum op_kind k = op_kind(ob->op);
+	char *raw = NULL;
+	struct err e;
+	int rc;
+
+	err_clear(&e);
+	s->p.contact_id = ob->contact_id;
+	if (k == OP__UNKNOWN) {
+		err_set(&e, ERR_INVALID, "outbox entry %lld: unknown operation "
+		    "\"%s\"", ob->id, ob->op ? ob->op : "");
+		fail_entry(s, ob, &e);
+		(*nfailed)++;
+		if (first->code == ERR_OK)
+			*first = e;
+		return 0;
+	}
+	if (op_is_create(k) && ob->attempts > 0) {
+		/* It may have reached the server already (CONTRACT §A12). */
+		rc = reconcile_create(s, ob, k, &raw, &e);
+		if (rc && err_is_transient(rc)) {
+			cache_outbox_mark_pending(s->cache, ob->id,
+			    wall_ms() + replay_backoff(s, ob->attempts),
+			    e.msg, NULL);
+			*transient = e;
+			return rc == ERR_NET ? ERR_NET : 0;
+		}
+		if (rc == ERR_CANCELED)
+			return rc;
+		if (rc == 0 && raw != NULL) {
+			rc = cache_outbox_mark_done(s->cache, ob->id, raw, &e);
+			free(raw);
+			return rc;
+		}
+		/* Not there (or the contact is gone, which sending will
+		 * report): send it. */
+		err_clear(&e);
+	}
+	rc = cache_outbox_mark_inflight(s->cache, ob->id, &e);
+	if (rc)
+		return rc;
+	crashpoint("outbox.after_inflight");
+	rc = send_entry(s, ob, k, &raw, &e);
+	if (rc == 0) {
+		rc = cache_outbox_mark_done(s->cache, ob->id, raw, &e);
+		if (rc == ERR_PARSE)
+			rc = cache_outbox_mark_done(s->cache, ob->id, NULL, &e);
+		free(raw);
+		crashpoint("outbox.after_done");
+		return rc;
+	}
+	if (rc == ERR_CANCELED) {
+		/* Unknown whether it arrived: treat it like a crash. */
+		cache_outbox_mark_pending(s->cache, ob->id, 0, "cancelled",
+		    NULL);
+		return rc;
+	}
+	if (err_is_transient(rc)) {
+		cache_outbox_mark_pending(s->cache, ob->id,
+		    wall_ms() + replay_backoff(s, ob->attempts + 1), e.msg,
+		    NULL);
+		*transient = e;
+		return rc == ERR_NET ? ERR_NET : 0;
+	}
+	fail_entry(s, ob, &e);
+	(*nfailed)++;
+	if (first->code == ERR_OK)
+		*first = e;
+	return 0;
+}
+
+int
+sync_outbox(struct sync *s, const char *id, int *nfailed_out,
+    int *npending_out, struct err *e)
+{
+	struct outbox_entry ob;
+	struct err first, last_net, transient;
+	long long deadline, when;
+	long pending = 0, failed = 0;
+	int nfailed = 0, rc = 0, unreachable = 0;
+
+	err_clear(e);
+	err_clear(&first);
+	err_clear(&last_net);
+	if (s->offline || s->api == NULL) {
+		cache_outbox_counts(s->cache, &pending, &failed, NULL);
+		if (nfailed_out != NULL)
+			*nfailed_out = (int)failed;
+		if (npending_out != NULL)
+			*npending_out = (int)pending;
+		if (pending > 0)
+			return err_set(e, ERR_OFFLINE, "offline: %ld write%s "
+			    "kept pending", pending, pending == 1 ? "" : "s");
+		return 0;
+	}
+	recover_inflight(s);
+	deadline = mono_ms() + s->replay_timeout_ms;
+	s->p.phase = "outbox";
+	s->p.done = 0;
+	s->p.total = -1;
+	for (;;) {
+		if (canceled(s)) {
+			rc = ERR_CANCELED;
+			err_set(e, ERR_CANCELED, "replay cancelled");
+			break;
+		}
+		memset(&ob, 0, sizeof ob);
+		rc = cache_outbox_next(s->cache, id, wall_ms(), &ob, e);
+		if (rc == ERR_NOTFOUND) {
+			/* Nothing ready: wait for a backoff if time allows. */
+			err_clear(e);
+			rc = 0;
+			if (cache_outbox_next_time(s->cache, id, &when,
+			    NULL) != 0)
+				break;		/* nothing pending at all */
+			when -= wall_ms();
+			if (when < 0)
+				when = 0;
+			if (mono_ms() + when > deadline) {
+				unreachable = last_net.code != ERR_OK;
+				break;
+			}
+			s->p.backoff_ms = when;
+			report(s);
+			s->p.backoff_ms = 0;
+			rc = nap(s, when);
+			if (rc) {
+				err_set(e, ERR_CANCELED, "replay cancelled");
+				break;
+			}
+			continue;
+		}
+		if (rc)
+			break;
+		err_clear(&transient);
+		rc = replay_one(s, &ob, &nfailed, &first, &transient);
+		if (transient.code != ERR_OK)
+			last_net = transient;
+		if (rc == ERR_NET) {
+			/* Unreachable: retrying now is pointless (the API
+			 * client already retried with backoff). */
+			outbox_entry_free(&ob);
+			unreachable = 1;
+			rc = 0;
+			break;
+		}
+		if (rc) {
+			if (rc != ERR_CANCELED)
+				err_prefix(e, "outbox entry %lld", ob.id);
+			outbox_entry_free(&ob);
+			break;
+		}
+		outbox_entry_free(&ob);
+		s->p.done++;
+		report(s);
+		if (mono_ms() > deadline && last_net.code != ERR_OK) {
+			unreachable = 1;
+			break;
+		}
+	}
+	s->p.contact_id = NULL;
+	s->p.phase = NULL;
+	cache_outbox_counts(s->cache, &pending, &failed, NULL);
+	if (nfailed_out != NULL)
+		*nfailed_out = (int)failed;
+	if (npending_out != NULL)
+		*npending_out = (int)pending;
+	if (rc)
+		return rc;
+	if (unreachable || (pending > 0 && last_net.code != ERR_OK)) {
+		return err_set(e, ERR_NET, "%s; %ld write%s kept pending",
+		    last_net.msg, pending, pending == 1 ? "" : "s");
+	}
+	if (first.code != ERR_OK) {
+		*e = first;
+		return first.code;
+	}
+	return 0;
+}
