@@ -15,7 +15,8 @@
 
 /*
  * Decoders.  Common contract:
- * - json/len is the body as received; it need not be NUL-terminated.
+ * - json/len is the body as received; it need not be NUL-terminated.  One
+ *   JSON value, optionally after a UTF-8 BOM and followed by whitespace.
  * - On success they return 0 and fill *out, whose members the caller then
  *   owns and frees with the matching *_free().  Any field may be absent or
  *   null (string members stay NULL, booleans TRI_UNSET).  Wrong scalar types
@@ -157,7 +158,9 @@ struct webhook_event {
 	 * own fields as received, for codec_merge onto the cached row: the
 	 * payload without "type", "webhookId", "timestamp" (and without
 	 * "locationId" for tasks and notes); for appointments the nested
-	 * "appointment" object.  TaskComplete sets task.completed = TRI_TRUE.
+	 * "appointment" object.  TaskComplete sets task.completed = TRI_TRUE
+	 * and adds "completed": true to task.raw (the payload has no such
+	 * field), so merging task.raw onto the cached task completes it.
 	 */
 	struct contact	contact;
 	struct task	task;
