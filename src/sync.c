@@ -55,6 +55,7 @@ struct sync {
 };
 
 static void	init_poll_cursor(struct sync *);
+static long	replay_backoff(struct sync *, int);
 
 static long long
 wall_ms(void)
@@ -332,6 +333,59 @@ out:
 	return rc;
 }
 
+/*
+ * The API client already retries each request a few times; a long sync on
+ * a flaky link also retries whole steps (a contact's bundle, a page), so
+ * one unlucky request does not end a sync of thousands of contacts.
+ */
+#define STEP_TRIES	5
+
+/* Short: the API client has already backed off within each step. */
+static long
+step_backoff(struct sync *s, int i)
+{
+	return 100 + backoff_delay_ms(i, 250, 2000, &s->rng);
+}
+
+static int
+pull_contact_retry(struct sync *s, const char *id, struct err *e)
+{
+	int rc = 0;
+
+	for (int i = 0; i < STEP_TRIES; i++) {
+		err_clear(e);
+		rc = pull_contact(s, id, e);
+		if (rc == 0 || !err_is_transient(rc) || rc == ERR_OFFLINE)
+			break;
+		if (nap(s, step_backoff(s, i)) != 0)
+			return err_set(e, ERR_CANCELED, "sync cancelled");
+	}
+	return rc;
+}
+
+static int
+search_retry(struct sync *s, const char *req, struct buf *body,
+    struct contact_page *page, struct err *e)
+{
+	int rc = 0;
+
+	for (int i = 0; i < STEP_TRIES; i++) {
+		err_clear(e);
+		contact_page_free(page);
+		rc = api_search(s->api, req, body, e);
+		if (rc == 0) {
+			rc = codec_search_page(body->data, body->len, page, e);
+			if (rc)
+				err_prefix(e, "POST /contacts/search");
+		}
+		if (rc == 0 || !err_is_transient(rc))
+			break;
+		if (nap(s, step_backoff(s, i)) != 0)
+			return err_set(e, ERR_CANCELED, "sync cancelled");
+	}
+	return rc;
+}
+
 static void
 log_failure(struct sync *s, const char *kind, const char *contact_id,
     const struct err *e)
@@ -363,7 +417,7 @@ sync_contact(struct sync *s, const char *id, struct err *e)
 		int prc;
 
 		err_clear(&pe);
-		prc = pull_contact(s, id, &pe);
+		prc = pull_contact_retry(s, id, &pe);
 		if (prc) {
 			if (prc != ERR_NOTFOUND)
 				log_failure(s, "sync", id, &pe);
@@ -453,15 +507,9 @@ sync_all(struct sync *s, int deep, struct err *e)
 			cache_meta_set(s->cache, META_ALL_CURSOR, NULL, NULL);
 			continue;
 		}
-		rc = api_search(s->api, req, &body, e);
+		rc = search_retry(s, req, &body, &page, e);
 		if (rc)
 			break;
-		contact_page_free(&page);
-		rc = codec_search_page(body.data, body.len, &page, e);
-		if (rc) {
-			err_prefix(e, "POST /contacts/search");
-			break;
-		}
 		if (page.n == 0)
 			break;
 		if (page.search_after == NULL) {
@@ -509,7 +557,7 @@ sync_all(struct sync *s, int deep, struct err *e)
 				if (page.v[i].id == NULL)
 					continue;
 				err_clear(&pe);
-				rc = pull_contact(s, page.v[i].id, &pe);
+				rc = pull_contact_retry(s, page.v[i].id, &pe);
 				if (rc == ERR_NOTFOUND)
 					rc = 0;	/* deleted meanwhile */
 				if (rc) {
@@ -656,15 +704,9 @@ sync_poll(struct sync *s, struct err *e)
 		q.updated_since = since;
 		free(req);
 		req = codec_search_request(&q);
-		rc = api_search(s->api, req, &body, e);
+		rc = search_retry(s, req, &body, &page, e);
 		if (rc)
 			break;
-		contact_page_free(&page);
-		rc = codec_search_page(body.data, body.len, &page, e);
-		if (rc) {
-			err_prefix(e, "POST /contacts/search");
-			break;
-		}
 		if (page.n == 0)
 			break;
 		if (page.search_after == NULL || (cursor != NULL &&
