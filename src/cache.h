@@ -390,4 +390,9 @@ struct usage_headers {
 int	 cache_usage_last_headers(struct cache *, struct usage_headers *out,
 	    struct err *e);
 
+/* Internal to cache*.c: run the schema migrations on db (cache_schema.c). */
+struct sqlite3;
+int	 cache_schema_migrate(struct sqlite3 *db, const char *path,
+	    struct err *e);
+
 #endif

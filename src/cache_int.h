@@ -1,0 +1,140 @@
+/*
+ * cache_int.h: what cache.c and cache_outbox.c share and nobody else sees:
+ * the handle, the table of prepared statements, and row helpers.  Not a
+ * public interface; include it only from src/cache*.c.
+ */
+#ifndef GHL_CACHE_INT_H
+#define GHL_CACHE_INT_H
+
+#include <sqlite3.h>
+
+#include "cache.h"
+#include "err.h"
+#include "model.h"
+
+/* The fixed statements, prepared on first use and kept (cache.c: sqls[]). */
+enum cache_q {
+	Q_CONTACT_FIND,
+	Q_CONTACT_INSERT,
+	Q_CONTACT_UPDATE,
+	Q_CONTACT_GET,
+	Q_CONTACT_DELETED,
+	Q_CONTACT_PURGE,
+	Q_CONTACT_SORTKEY,
+	Q_TAGS_CLEAR,
+	Q_TAG_INSERT,
+	Q_TASK_UPSERT,
+	Q_TASK_GET,
+	Q_TASK_LIST,
+	Q_TASK_DELETE,
+	Q_TASK_PRUNE,
+	Q_NOTE_UPSERT,
+	Q_NOTE_GET,
+	Q_NOTE_LIST,
+	Q_NOTE_DELETE,
+	Q_NOTE_PRUNE,
+	Q_APPT_UPSERT,
+	Q_APPT_LIST,
+	Q_APPT_DELETE,
+	Q_APPT_CLEAR,
+	Q_PROTECTED,
+	Q_ACTIVE_CONTACT,
+	Q_ACTIVE_TARGET,
+	Q_META_GET,
+	Q_META_SET,
+	Q_META_DEL,
+	Q_KNOWN_TAGS,
+	Q_OB_INSERT,
+	Q_OB_GET,
+	Q_OB_LIST,
+	Q_OB_LIST_C,
+	Q_OB_NEXT,
+	Q_OB_NEXT_TIME,
+	Q_OB_INFLIGHT,
+	Q_OB_SET_STATUS,
+	Q_OB_RETRY_ALL,
+	Q_OB_DELETE,
+	Q_OB_UNDO_PICK,
+	Q_OB_COUNTS,
+	Q_OB_PRUNE,
+	Q_LOG_LAST,
+	Q_LOG_BUMP,
+	Q_LOG_INSERT,
+	Q_LOG_TRIM,
+	Q_LOG_LIST,
+	Q_LOG_ACK,
+	Q_LOG_UNACKED,
+	Q_USAGE_REC,
+	Q_USAGE_HEADERS,
+	Q_USAGE_DAYS,
+	Q_USAGE_HOURS,
+	Q_USAGE_LAST,
+	Q__COUNT
+};
+
+/* List statements are built from fragments: mode x fts x tag count. */
+#define CACHE_LIST_SLOTS (7 * 2 * 3)
+
+struct cache {
+	sqlite3		*db;
+	char		*path;
+	int		 depth;		/* transaction nesting */
+	sqlite3_stmt	*st[Q__COUNT];
+	sqlite3_stmt	*lst[CACHE_LIST_SLOTS];
+};
+
+/* The statement q, reset with bindings cleared; NULL (e filled) when it
+ * cannot be prepared. */
+sqlite3_stmt	*cache_stmt(struct cache *, enum cache_q q, struct err *e);
+/* ERR_DB with "cache: what: sqlite message". */
+int		 cache_dberr(struct cache *, struct err *e, const char *what);
+/* Step a statement that returns no row; resets it.  0 or ERR_DB. */
+int		 cache_exec_stmt(struct cache *, sqlite3_stmt *, struct err *e,
+		    const char *what);
+/* Bind text (NULL binds NULL); the string must outlive the step. */
+void		 cache_bind(sqlite3_stmt *, int i, const char *s);
+/* Column i as a new string, NULL for SQL NULL. */
+char		*cache_col(sqlite3_stmt *, int i);
+long long	 cache_now_ms(void);
+/* Run a one-off statement with up to three text parameters ?1..?3. */
+int		 cache_run(struct cache *, const char *sql, const char *a,
+		    const char *b, const char *d, struct err *e);
+/* A JSON object of string pairs: key, value, ..., (char *)NULL; pairs
+ * whose value is NULL are left out.  New string. */
+char		*cache_json_pairs(const char *k, ...);
+
+/* Rows with raw JSON, shared by the pull side and the outbox. */
+struct contact_state {
+	long long	 rid;
+	long long	 synced_at;	/* 0 = NULL */
+	int		 deleted;
+	int		 local;
+	char		*raw;
+	char		*tags;		/* JSON text */
+};
+/* ERR_NOTFOUND when id is unknown (deleted rows are found). */
+int	 cache_contact_state(struct cache *, const char *id,
+	    struct contact_state *out, struct err *e);
+void	 cache_contact_state_free(struct contact_state *);
+/* Write ct with raw (NULL: synthesised from ct) as the row of ct->id;
+ * synced_at <= 0 writes NULL; local 0/1; deleted cleared. */
+int	 cache_contact_write(struct cache *, const struct contact *ct,
+	    const char *raw, long long synced_at, int local, struct err *e);
+/* Hidden + tags dropped. */
+int	 cache_contact_set_deleted(struct cache *, const char *id, int deleted,
+	    struct err *e);
+/* local < 0 keeps the row's flag (0 for a new row). */
+int	 cache_task_write(struct cache *, const struct task *t,
+	    const char *contact_id, int local, struct err *e);
+int	 cache_note_write(struct cache *, const struct note *n,
+	    const char *contact_id, int local, struct err *e);
+/* Raw text and local flag of a child row; ERR_NOTFOUND. */
+int	 cache_child_state(struct cache *, int is_note, const char *id,
+	    char **contact_id, char **raw, int *local, struct err *e);
+/* Re-apply pending/inflight entries on a contact / a child row. */
+int	 cache_rebase_contact(struct cache *, const char *contact_id,
+	    struct err *e);
+int	 cache_rebase_target(struct cache *, const char *target_id,
+	    struct err *e);
+
+#endif
