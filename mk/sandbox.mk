@@ -1,1 +1,13 @@
-# mk/sandbox.mk: see Makefile.am; this fragment's owner lists its files here.
+# mk/sandbox.mk: ghlterm-sandbox, the local Contacts API (src/sandbox/),
+# its tests (tests/sandbox/) and its benchmark (tests/bench/sandbox.sh).
+bin_PROGRAMS += ghlterm-sandbox
+ghlterm_sandbox_SOURCES = src/sandbox/sb_main.c \
+	src/sandbox/sb_util.c src/sandbox/sb_util.h \
+	src/sandbox/sb_gen.c src/sandbox/sb_gen.h \
+	src/sandbox/sb_store.c src/sandbox/sb_store.h \
+	src/sandbox/sb_search.c src/sandbox/sb_search.h \
+	src/sandbox/sb_api.c src/sandbox/sb_api.h \
+	src/sandbox/sb_hook.c src/sandbox/sb_hook.h \
+	src/sandbox/sb_server.c src/sandbox/sb_server.h
+ghlterm_sandbox_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS)
+ghlterm_sandbox_LDADD = $(CORE_LIBS)
