@@ -21,12 +21,16 @@ endif
 libcore_a_SOURCES += src/cache.c src/cache.h src/cache_int.h \
 	src/cache_schema.c src/cache_outbox.c src/fts_query.c src/fts_query.h
 
-check_PROGRAMS += tests/unit/test_cache tests/unit/test_fts_query
+check_PROGRAMS += tests/unit/test_cache tests/unit/test_cache_outbox \
+	tests/unit/test_fts_query
 tests_unit_test_cache_SOURCES = tests/unit/test_cache.c
 tests_unit_test_cache_LDADD = $(CORE_LIBS)
+tests_unit_test_cache_outbox_SOURCES = tests/unit/test_cache_outbox.c
+tests_unit_test_cache_outbox_LDADD = $(CORE_LIBS)
 tests_unit_test_fts_query_SOURCES = tests/unit/test_fts_query.c
 tests_unit_test_fts_query_LDADD = $(CORE_LIBS)
-TESTS += tests/unit/test_cache tests/unit/test_fts_query
+TESTS += tests/unit/test_cache tests/unit/test_cache_outbox \
+	tests/unit/test_fts_query
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_fts_query

@@ -130,8 +130,10 @@ static const char *const sqls[Q__COUNT] = {
 	    "(?2 IS NULL OR o.contact_id = ?2) AND NOT EXISTS (SELECT 1 FROM "
 	    "outbox p WHERE p.contact_id = o.contact_id AND p.id < o.id AND "
 	    "p.status IN " UNSENT ") ORDER BY o.id LIMIT 1",
-	[Q_OB_NEXT_TIME] = "SELECT min(next_attempt_at) FROM outbox WHERE "
-	    "status = 'pending' AND (?1 IS NULL OR contact_id = ?1)",
+	[Q_OB_NEXT_TIME] = "SELECT min(o.next_attempt_at) FROM outbox o WHERE "
+	    "o.status = 'pending' AND (?1 IS NULL OR o.contact_id = ?1) AND "
+	    "NOT EXISTS (SELECT 1 FROM outbox p WHERE p.contact_id = "
+	    "o.contact_id AND p.id < o.id AND p.status IN " UNSENT ")",
 	[Q_OB_INFLIGHT] = "SELECT " OB_COLS " FROM outbox WHERE "
 	    "status = 'inflight' ORDER BY id",
 	[Q_OB_SET_STATUS] = "UPDATE outbox SET status = ?2, "

@@ -272,8 +272,9 @@ int	 cache_outbox_get(struct cache *, long long id,
  */
 int	 cache_outbox_next(struct cache *, const char *contact_id,
 	    long long now_ms, struct outbox_entry *out, struct err *e);
-/* Earliest next_attempt_at among pending entries (of contact_id or all);
- * ERR_NOTFOUND when there are none. */
+/* Earliest next_attempt_at among the pending entries cache_outbox_next
+ * could return once their time comes (the head of each contact's queue; of
+ * contact_id or all); ERR_NOTFOUND when there are none. */
 int	 cache_outbox_next_time(struct cache *, const char *contact_id,
 	    long long *when_ms, struct err *e);
 /* pending -> inflight, attempts + 1.  Commit it before sending. */
