@@ -18,3 +18,6 @@ tests_unit_test_keymap_SOURCES = tests/unit/test_keymap.c
 tests_unit_test_keymap_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(NCURSES_CFLAGS)
 tests_unit_test_keymap_LDADD = libui.a $(CORE_LIBS) $(NCURSES_LIBS)
 TESTS += tests/unit/test_keymap
+libui_a_SOURCES += ui/app.h ui/colors.def ui/ui.c ui/draw.c ui/fmt.c \
+	ui/prompt.c ui/statusbar.c ui/contact_list.c ui/contact_detail.c \
+	ui/outbox.c ui/help.c ui/actions.c
