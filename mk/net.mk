@@ -8,9 +8,11 @@ NET_FAKE = tests/fake/http_fake.c tests/fake/http_fake.h
 NET_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fake
 
 check_PROGRAMS += tests/unit/test_urlenc tests/unit/test_backoff \
-	tests/unit/test_ratelimit tests/unit/test_auth tests/unit/test_api
+	tests/unit/test_ratelimit tests/unit/test_auth tests/unit/test_api \
+	tests/unit/test_http_curl
 TESTS += tests/unit/test_urlenc tests/unit/test_backoff \
-	tests/unit/test_ratelimit tests/unit/test_auth tests/unit/test_api
+	tests/unit/test_ratelimit tests/unit/test_auth tests/unit/test_api \
+	tests/unit/test_http_curl
 
 tests_unit_test_urlenc_SOURCES = tests/unit/test_urlenc.c
 tests_unit_test_urlenc_LDADD = $(CORE_LIBS)
@@ -24,6 +26,9 @@ tests_unit_test_auth_LDADD = $(CORE_LIBS)
 tests_unit_test_api_SOURCES = tests/unit/test_api.c $(NET_FAKE)
 tests_unit_test_api_CPPFLAGS = $(NET_TEST_CPPFLAGS)
 tests_unit_test_api_LDADD = $(CORE_LIBS)
+tests_unit_test_http_curl_SOURCES = tests/unit/test_http_curl.c
+tests_unit_test_http_curl_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(MHD_CFLAGS)
+tests_unit_test_http_curl_LDADD = $(CORE_LIBS)
 
 # libFuzzer harness (configure --enable-fuzzing, clang).
 if FUZZING
