@@ -11,3 +11,13 @@ ghlterm_sandbox_SOURCES = src/sandbox/sb_main.c \
 	src/sandbox/sb_server.c src/sandbox/sb_server.h
 ghlterm_sandbox_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS)
 ghlterm_sandbox_LDADD = $(CORE_LIBS)
+
+SANDBOX_TESTS = tests/sandbox/basics.sh tests/sandbox/endpoints.sh \
+	tests/sandbox/paging.sh tests/sandbox/determinism.sh \
+	tests/sandbox/oauth.sh tests/sandbox/webhooks.sh
+TESTS += $(SANDBOX_TESTS)
+EXTRA_DIST += $(SANDBOX_TESTS) tests/sandbox/sandbox-lib.sh \
+	tests/sandbox/sbtest.py tests/sandbox/endpoints.py \
+	tests/sandbox/paging.py tests/sandbox/determinism.py \
+	tests/sandbox/oauth.py tests/sandbox/webhooks.py \
+	tests/bench/sandbox.sh tests/bench/sandbox-get.lua
