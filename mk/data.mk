@@ -9,12 +9,16 @@ tests_unit_test_codec_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)
 tests_unit_test_codec_LDADD = $(CORE_LIBS)
 TESTS += tests/unit/test_codec
 
+# The fuzzer compiles the codec and its helpers itself so that they carry
+# libFuzzer's coverage instrumentation (libcore.a is built without it).
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_codec
-tests_fuzz_fuzz_codec_SOURCES = tests/fuzz/fuzz_codec.c
-tests_fuzz_fuzz_codec_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_codec_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
-tests_fuzz_fuzz_codec_LDADD = $(CORE_LIBS)
+tests_fuzz_fuzz_codec_SOURCES = tests/fuzz/fuzz_codec.c src/codec.c \
+	src/model.c src/xmalloc.c src/err.c src/buf.c
+tests_fuzz_fuzz_codec_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS)
+tests_fuzz_fuzz_codec_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_codec_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_codec_LDADD = $(CJSON_LIBS) -lm
 endif
 
 # cache
