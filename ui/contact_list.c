@@ -329,8 +329,8 @@ cl_draw(struct screen *s, int y, int x, int h, int w, int focused)
 	    l->search ? "  /" : "", l->search ? l->search : "");
 	draw_fill(a, y, x, w, COL_NORMAL);
 	draw_text(a, y, x, w, title, COL_TITLE, 0);
-	nw = w * 35 / 100;
-	ew = w * 30 / 100;
+	nw = w * 42 / 100;
+	ew = w * 28 / 100;
 	if (nw < 8)
 		nw = 8;
 	tw = w - 2 - nw - ew - 2;

@@ -124,3 +124,27 @@ wait_for() {
 	done
 	return 1
 }
+
+# json_get EXPR: evaluate a Python expression on the JSON read from stdin,
+# bound to j (e.g. json_get 'j["contact"]["id"]').
+json_get() {
+	"${PYTHON3:-python3}" -c 'import json,sys
+j = json.load(sys.stdin)
+v = eval(sys.argv[1])
+print(v if not isinstance(v, (dict, list)) else json.dumps(v))' "$1"
+}
+
+# make_contact FIRST LAST EMAIL: creates it on the sandbox, prints its id
+make_contact() {
+	api POST /contacts/ "{\"locationId\":\"$LOCATION\",\"firstName\":\"$1\",\"lastName\":\"$2\",\"email\":\"$3\"}" |
+		json_get 'j["contact"]["id"]'
+}
+
+# make_task CONTACT_ID TITLE DUE: prints the task id
+make_task() {
+	api POST "/contacts/$1/tasks" "{\"title\":\"$2\",\"dueDate\":\"$3\",\"completed\":false}" |
+		json_get 'j["task"]["id"]'
+}
+
+# the app is running and drew its first screen
+tui_ready() { tui_wait 'Contacts [0-9?]+/[0-9]+'; }
