@@ -9,10 +9,10 @@ NET_TEST_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/tests/fake
 
 check_PROGRAMS += tests/unit/test_urlenc tests/unit/test_backoff \
 	tests/unit/test_ratelimit tests/unit/test_auth tests/unit/test_api \
-	tests/unit/test_http_curl
+	tests/unit/test_http_curl tests/unit/test_api_sandbox
 TESTS += tests/unit/test_urlenc tests/unit/test_backoff \
 	tests/unit/test_ratelimit tests/unit/test_auth tests/unit/test_api \
-	tests/unit/test_http_curl
+	tests/unit/test_http_curl tests/unit/test_api_sandbox
 
 tests_unit_test_urlenc_SOURCES = tests/unit/test_urlenc.c
 tests_unit_test_urlenc_LDADD = $(CORE_LIBS)
@@ -29,6 +29,10 @@ tests_unit_test_api_LDADD = $(CORE_LIBS)
 tests_unit_test_http_curl_SOURCES = tests/unit/test_http_curl.c
 tests_unit_test_http_curl_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS) $(MHD_CFLAGS)
 tests_unit_test_http_curl_LDADD = $(CORE_LIBS)
+# Runs against $(GHLTERM_SANDBOX); skips when it is not built.
+tests_unit_test_api_sandbox_SOURCES = tests/unit/test_api_sandbox.c
+tests_unit_test_api_sandbox_CPPFLAGS = $(AM_CPPFLAGS) $(CURL_CFLAGS)
+tests_unit_test_api_sandbox_LDADD = $(CORE_LIBS)
 
 # libFuzzer harness (configure --enable-fuzzing, clang).
 if FUZZING
