@@ -21,3 +21,11 @@ TESTS += tests/unit/test_keymap
 libui_a_SOURCES += ui/app.h ui/colors.def ui/ui.c ui/draw.c ui/fmt.c \
 	ui/prompt.c ui/statusbar.c ui/contact_list.c ui/contact_detail.c \
 	ui/outbox.c ui/help.c ui/actions.c
+
+# TUI tests: tmux drives the real program against ghlterm-sandbox.
+TUI_TESTS = tests/tui/01-first-screen.sh tests/tui/02-search-complete.sh \
+	tests/tui/03-tag-note-task.sh tests/tui/04-sync.sh \
+	tests/tui/05-offline.sh tests/tui/06-readonly.sh \
+	tests/tui/07-resize.sh tests/tui/08-escapes.sh tests/tui/09-help.sh
+TESTS += $(TUI_TESTS)
+EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh

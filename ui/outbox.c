@@ -15,6 +15,7 @@
 #include "app.h"
 #include "cache.h"
 #include "model.h"
+#include "termsafe.h"
 #include "xmalloc.h"
 
 struct outbox {
@@ -114,6 +115,27 @@ ob_draw(struct screen *s, int y, int x, int h, int w, int focused)
 			draw_text(a, y + 1, x + 1, w - 1, "Nothing waiting: "
 			    "every write reached the server.", COL_LABEL, 0);
 		return;
+	}
+	/* the selected entry's whole message, wrapped, at the bottom */
+	if (h >= 10 && o->v[o->sel].error != NULL && *o->v[o->sel].error) {
+		char *safe = termsafe(o->v[o->sel].error, (size_t)-1, 0), *seg;
+		const char *p = safe, *next;
+		int k, avail = 3;
+
+		draw_text(a, y + h - avail - 1, x, w, "Message:", COL_LABEL, 0);
+		for (k = 0; k < avail; k++) {
+			size_t len = termsafe_wrap(p, w - 2, &next);
+
+			if (len == 0 && next == p)
+				break;
+			seg = xstrndup(p, len);
+			draw_text(a, y + h - avail + k, x + 2, w - 2, seg,
+			    COL_FAILED, 0);
+			free(seg);
+			p = next;
+		}
+		free(safe);
+		h -= avail + 1;
 	}
 	rows = (h - 1) / per;
 	if (rows < 1)
