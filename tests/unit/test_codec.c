@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1064,9 +1065,146 @@ test_speed(void)
 	free(item);
 }
 
+
+/* Decode a top-level response example with the decoder its key calls for;
+ * returns the number of entities found, or -1 on a decoder error. */
+static int
+decode_by_key(const char *rel, const char *txt, size_t len)
+{
+	static const char *const keys[] = { "contacts", "contact", "task",
+	    "note", "tasks", "notes", "events", "tags" };
+	struct contact c;
+	struct task t, *tv;
+	struct note n, *nv;
+	struct appt *av;
+	struct strv sv = { NULL, 0 };
+	struct contact_page pg;
+	char *z, *k;
+	enum tri tr;
+	size_t cnt, which;
+	int found = -1;
+
+	z = xstrndup(txt, len);
+	for (which = 0; which < nitems(keys); which++) {
+		k = codec_get_json(z, keys[which]);
+		free(k);
+		if (k != NULL)
+			break;
+	}
+	free(z);
+	switch (which) {
+	case 0:
+		if (codec_search_page(txt, len, &pg, NULL) == 0)
+			found = (int)pg.n;
+		contact_page_free(&pg);
+		break;
+	case 1:
+		if (codec_contact_response(txt, len, &c, NULL) == 0)
+			found = c.id != NULL;
+		contact_free(&c);
+		break;
+	case 2:
+		if (codec_task_response(txt, len, &t, NULL) == 0)
+			found = t.id != NULL;
+		task_free(&t);
+		break;
+	case 3:
+		if (codec_note_response(txt, len, &n, NULL) == 0)
+			found = n.id != NULL;
+		note_free(&n);
+		break;
+	case 4:
+		if (codec_tasks_response(txt, len, &tv, &cnt, NULL) == 0) {
+			found = (int)cnt;
+			tasks_free(tv, cnt);
+		}
+		break;
+	case 5:
+		if (codec_notes_response(txt, len, &nv, &cnt, NULL) == 0) {
+			found = (int)cnt;
+			notes_free(nv, cnt);
+		}
+		break;
+	case 6:
+		if (codec_events_response(txt, len, &av, &cnt, NULL) == 0) {
+			found = (int)cnt;
+			appts_free(av, cnt);
+		}
+		break;
+	case 7:
+		if (codec_tags_response(txt, len, &sv, NULL) == 0)
+			found = (int)sv.n;
+		strv_free(&sv);
+		break;
+	default:
+		if (codec_succeeded(txt, len, &tr, NULL) == 0 &&
+		    tr != TRI_UNSET)
+			found = tr == TRI_TRUE;
+		else
+			printf("# %s: no known top-level key\n", rel);
+		break;
+	}
+	return found;
+}
+
+/* Every example file present under DATA_DIR/api, including ones added
+ * after this test was written, decodes with the codec. */
+static void
+test_every_file(void)
+{
+	static const char *const sub[] = { "", "errors/", "requests/",
+	    "webhooks/" };
+	struct webhook_event w;
+	struct dirent *de;
+	const char *dir;
+	char path[1024], rel[512], msg[512], *txt;
+	size_t len, nfiles = 0;
+	DIR *d;
+	int r;
+
+	dir = getenv("DATA_DIR");
+	if (dir == NULL || *dir == '\0')
+		dir = TOP_SRCDIR "/tests/data";
+	for (size_t i = 0; i < nitems(sub); i++) {
+		snprintf(path, sizeof path, "%s/api/%s", dir, sub[i]);
+		d = opendir(path);
+		ok(d != NULL, "open %s", path);
+		if (d == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			len = strlen(de->d_name);
+			if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
+				continue;
+			snprintf(rel, sizeof rel, "%s%s", sub[i], de->d_name);
+			txt = slurp(rel, &len);
+			nfiles++;
+			if (i == 0) {
+				r = decode_by_key(rel, txt, len);
+				ok(r > 0, "%s decodes (%d entities)", rel, r);
+			} else if (i == 1) {
+				r = codec_error_message(txt, len, msg, sizeof msg);
+				ok(r == 1 && msg[0] != '\0', "%s: \"%s\"", rel, msg);
+			} else if (i == 2) {
+				ok(codec_valid(txt, len), "%s is valid JSON", rel);
+			} else {
+				r = codec_webhook(txt, len, &w, NULL);
+				ok(r == 0 && w.kind != WH_UNKNOWN && w.id != NULL,
+				    "%s: %s kind %d id %s", rel,
+				    w.type ? w.type : "?", w.kind,
+				    w.id ? w.id : "?");
+				webhook_event_free(&w);
+			}
+			free(txt);
+		}
+		closedir(d);
+	}
+	ok(nfiles >= 53, "%zu example files checked", nfiles);
+}
+
 int
 main(void)
 {
+	test_every_file();
 	test_contact();
 	test_tasks_notes_events();
 	test_pages();
