@@ -32,8 +32,8 @@
 #define UNSENT "('pending', 'inflight', 'failed')"
 
 static const char *const sqls[Q__COUNT] = {
-	[Q_CONTACT_FIND] = "SELECT rid, synced_at, deleted, local, raw, tags "
-	    "FROM contacts WHERE id = ?1",
+	[Q_CONTACT_FIND] = "SELECT rid, synced_at, deleted, local, raw, tags, "
+	    "dname, email, phone, company FROM contacts WHERE id = ?1",
 	[Q_CONTACT_INSERT] = "INSERT INTO contacts(id, location_id, "
 	    "first_name, last_name, name, dname, email, phone, company, tags, "
 	    "dnd, date_added, date_updated, raw, synced_at, local, sort_key) "
@@ -48,7 +48,12 @@ static const char *const sqls[Q__COUNT] = {
 	    "name, email, phone, company, tags, dnd, date_added, date_updated, "
 	    "raw, synced_at, deleted FROM contacts WHERE id = ?1",
 	[Q_CONTACT_DELETED] = "UPDATE contacts SET deleted = ?2 WHERE id = ?1",
-	[Q_CONTACT_PURGE] = "DELETE FROM contacts WHERE id = ?1",
+	[Q_CONTACT_PURGE] = "DELETE FROM contacts WHERE rid = ?1",
+	[Q_FTS_ADD] = "INSERT INTO contacts_fts(rowid, dname, email, phone, "
+	    "company, tags) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[Q_FTS_DEL] = "INSERT INTO contacts_fts(contacts_fts, rowid, dname, "
+	    "email, phone, company, tags) VALUES ('delete', ?1, ?2, ?3, ?4, "
+	    "?5, ?6)",
 	[Q_CONTACT_SORTKEY] = "SELECT sort_key FROM contacts WHERE id = ?1 "
 	    "AND deleted = 0",
 	[Q_TAGS_CLEAR] = "DELETE FROM contact_tags WHERE crid = ?1",
@@ -186,6 +191,9 @@ static const char *const sqls[Q__COUNT] = {
 };
 
 /* ---- helpers ---- */
+
+static void	 fts_pending_clear(struct cache *);
+static int	 fts_flush(struct cache *, struct err *);
 
 long long
 cache_now_ms(void)
@@ -561,6 +569,9 @@ cache_close(struct cache *c)
 	if (c->db != NULL && c->depth > 0 && !sqlite3_get_autocommit(c->db))
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_close(c->db);
+	fts_pending_clear(c);
+	free(c->fp);
+	free(c->fh);
 	free(c->path);
 	free(c);
 }
@@ -570,10 +581,19 @@ cache_begin(struct cache *c, struct err *e)
 {
 	int rc;
 
-	rc = exec_sql(c, c->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT sp", e);
+	/*
+	 * Inner levels are not savepoints: FTS5 flushes its pending terms at
+	 * every savepoint, which would make a page of puts ten times slower.
+	 */
+	if (c->depth > 0) {
+		c->depth++;
+		return 0;
+	}
+	rc = exec_sql(c, "BEGIN IMMEDIATE", e);
 	if (rc)
 		return rc;
-	c->depth++;
+	c->depth = 1;
+	c->doomed = 0;
 	return 0;
 }
 
@@ -584,22 +604,25 @@ cache_commit(struct cache *c, struct err *e)
 
 	if (c->depth == 0)
 		return err_set(e, ERR_DB, "cache: commit without begin");
-	if (c->depth == 1) {
-		rc = exec_sql(c, "COMMIT", e);
-		if (rc) {
-			if (!sqlite3_get_autocommit(c->db))
-				sqlite3_exec(c->db, "ROLLBACK", NULL, NULL,
-				    NULL);
-			c->depth = 0;
-			return rc;
-		}
-	} else {
-		rc = exec_sql(c, "RELEASE sp", e);
-		if (rc)
-			return rc;
+	if (c->depth > 1) {
+		c->depth--;
+		return 0;
 	}
-	c->depth--;
-	return 0;
+	if (c->doomed) {
+		cache_rollback(c);
+		return err_set(e, ERR_DB, "cache %s: transaction rolled back: "
+		    "a step inside it failed", c->path);
+	}
+	rc = fts_flush(c, e);
+	if (rc) {
+		cache_rollback(c);
+		return rc;
+	}
+	rc = exec_sql(c, "COMMIT", e);
+	if (rc && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	c->depth = 0;
+	return rc;
 }
 
 void
@@ -607,17 +630,22 @@ cache_rollback(struct cache *c)
 {
 	if (c->depth == 0)
 		return;
+	if (c->depth > 1) {
+		c->depth--;
+		c->doomed = 1;
+		return;
+	}
 	for (size_t i = 0; i < CACHE_LIST_SLOTS; i++)
 		if (c->lst[i] != NULL)
 			sqlite3_reset(c->lst[i]);
-	if (c->depth == 1) {
-		if (!sqlite3_get_autocommit(c->db))
-			sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	} else if (!sqlite3_get_autocommit(c->db)) {
-		sqlite3_exec(c->db, "ROLLBACK TO sp", NULL, NULL, NULL);
-		sqlite3_exec(c->db, "RELEASE sp", NULL, NULL, NULL);
-	}
-	c->depth--;
+	for (size_t i = 0; i < Q__COUNT; i++)
+		if (c->st[i] != NULL)
+			sqlite3_reset(c->st[i]);
+	if (!sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	fts_pending_clear(c);
+	c->depth = 0;
+	c->doomed = 0;
 }
 
 int
@@ -648,6 +676,10 @@ cache_contact_state(struct cache *c, const char *id, struct contact_state *out,
 		out->local = sqlite3_column_int(st, 3);
 		out->raw = cache_col(st, 4);
 		out->tags = cache_col(st, 5);
+		out->dname = cache_col(st, 6);
+		out->email = cache_col(st, 7);
+		out->phone = cache_col(st, 8);
+		out->company = cache_col(st, 9);
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		rc = err_set(e, ERR_NOTFOUND, "contact %s is not in the cache",
@@ -664,7 +696,214 @@ cache_contact_state_free(struct contact_state *s)
 {
 	free(s->raw);
 	free(s->tags);
+	free(s->dname);
+	free(s->email);
+	free(s->phone);
+	free(s->company);
 	memset(s, 0, sizeof *s);
+}
+
+/*
+ * The phone column's FTS text; the same as contacts_fts_src computes:
+ * the phone, its digits (without "+-() ." ) and, for +1 and ten digits,
+ * the number without the 1 and its last seven.
+ */
+static char *
+phone_keys(const char *phone)
+{
+	struct buf b, d;
+	size_t nchars = 0;
+
+	buf_init(&b, 0);
+	buf_init(&d, 0);
+	for (const char *p = phone != NULL ? phone : ""; *p != '\0'; p++) {
+		if (strchr("+-() .", *p) != NULL)
+			continue;
+		buf_putc(&d, *p);
+		if ((*p & 0xC0) != 0x80)
+			nchars++;
+	}
+	buf_puts(&b, phone != NULL ? phone : "");
+	buf_putc(&b, ' ');
+	buf_puts(&b, buf_str(&d));
+	if (nchars == 11 && d.len == 11 && d.data[0] == '1') {
+		buf_putc(&b, ' ');
+		buf_puts(&b, d.data + 1);
+		buf_putc(&b, ' ');
+		buf_puts(&b, d.data + 4);
+	}
+	buf_free(&d);
+	return buf_take(&b);
+}
+
+/* Add (Q_FTS_ADD) or remove (Q_FTS_DEL) a contact's index entry. */
+static int
+fts_entry(struct cache *c, enum cache_q q, long long rid, const char *dname,
+    const char *email, const char *phone, const char *company,
+    const char *tags, struct err *e)
+{
+	sqlite3_stmt *st = cache_stmt(c, q, e);
+	char *keys;
+	int rc;
+
+	if (st == NULL)
+		return ERR_DB;
+	keys = phone_keys(phone);
+	sqlite3_bind_int64(st, 1, rid);
+	cache_bind(st, 2, dname);
+	cache_bind(st, 3, email);
+	cache_bind(st, 4, keys);
+	cache_bind(st, 5, company);
+	cache_bind(st, 6, tags);
+	rc = cache_exec_stmt(c, st, e, "search index");
+	free(keys);
+	return rc;
+}
+
+static void
+fts_pending_clear(struct cache *c)
+{
+	for (size_t i = 0; i < c->nfp; i++) {
+		struct cache_fts_pending *p = &c->fp[i];
+
+		free(p->dname);
+		free(p->email);
+		free(p->phone);
+		free(p->company);
+		free(p->tags);
+	}
+	c->nfp = 0;
+	if (c->fh != NULL)
+		memset(c->fh, 0, c->fhcap * sizeof *c->fh);
+}
+
+static size_t
+fts_slot(const struct cache *c, long long rid)
+{
+	unsigned long long h = (unsigned long long)rid * 0x9E3779B97F4A7C15ULL;
+	size_t i = (size_t)(h >> 32) & (c->fhcap - 1);
+
+	while (c->fh[i] != 0 && c->fp[c->fh[i] - 1].rid != rid)
+		i = (i + 1) & (c->fhcap - 1);
+	return i;
+}
+
+/*
+ * Note that contact rid's index entry must be rewritten; old holds the
+ * values indexed now (NULL for a new row).  The first call per rid in a
+ * transaction wins: the index still holds that row's values.
+ */
+static int
+fts_queue(struct cache *c, long long rid, const struct contact_state *old,
+    struct err *e)
+{
+	struct cache_fts_pending *p;
+	size_t i;
+
+	if (c->nfp + 1 > c->fhcap / 2) {
+		size_t ncap = c->fhcap ? c->fhcap * 2 : 1024;
+
+		free(c->fh);
+		c->fh = xcalloc(ncap, sizeof *c->fh);
+		c->fhcap = ncap;
+		for (size_t k = 0; k < c->nfp; k++)
+			c->fh[fts_slot(c, c->fp[k].rid)] = k + 1;
+	}
+	i = fts_slot(c, rid);
+	if (c->fh[i] != 0)
+		return 0;
+	if (c->nfp == c->capfp) {
+		c->capfp = c->capfp ? c->capfp * 2 : 64;
+		c->fp = xreallocarray(c->fp, c->capfp, sizeof *c->fp);
+	}
+	p = &c->fp[c->nfp++];
+	memset(p, 0, sizeof *p);
+	p->rid = rid;
+	if (old != NULL) {
+		p->had_old = 1;
+		p->dname = xstrdup0(old->dname);
+		p->email = xstrdup0(old->email);
+		p->phone = xstrdup0(old->phone);
+		p->company = xstrdup0(old->company);
+		p->tags = xstrdup0(old->tags);
+	}
+	c->fh[i] = c->nfp;
+	if (c->depth == 0)
+		return fts_flush(c, e);
+	return 0;
+}
+
+/* Apply the queued index changes (before the outermost COMMIT). */
+static int
+fts_flush(struct cache *c, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+
+	if (c->nfp == 0)
+		return 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT dname, email, phone, company, "
+	    "tags FROM contacts WHERE rid = ?1", -1, &st, NULL) != SQLITE_OK) {
+		fts_pending_clear(c);
+		return cache_dberr(c, e, "search index");
+	}
+	for (size_t i = 0; rc == 0 && i < c->nfp; i++) {
+		struct cache_fts_pending *p = &c->fp[i];
+		int step;
+
+		if (p->had_old)
+			rc = fts_entry(c, Q_FTS_DEL, p->rid, p->dname, p->email,
+			    p->phone, p->company, p->tags, e);
+		if (rc)
+			break;
+		sqlite3_bind_int64(st, 1, p->rid);
+		step = sqlite3_step(st);
+		if (step == SQLITE_ROW)
+			rc = fts_entry(c, Q_FTS_ADD, p->rid,
+			    (const char *)sqlite3_column_text(st, 0),
+			    (const char *)sqlite3_column_text(st, 1),
+			    (const char *)sqlite3_column_text(st, 2),
+			    (const char *)sqlite3_column_text(st, 3),
+			    (const char *)sqlite3_column_text(st, 4), e);
+		else if (step != SQLITE_DONE)
+			rc = cache_dberr(c, e, "search index");
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	fts_pending_clear(c);
+	return rc;
+}
+
+static int
+same(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+int
+cache_contact_purge(struct cache *c, const char *id, struct err *e)
+{
+	struct contact_state s;
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = cache_contact_state(c, id, &s, e);
+	if (rc)
+		return rc == ERR_NOTFOUND ? 0 : rc;
+	rc = fts_queue(c, s.rid, &s, e);
+	if (rc == 0) {
+		st = cache_stmt(c, Q_CONTACT_PURGE, e);
+		if (st == NULL)
+			rc = ERR_DB;
+		else {
+			sqlite3_bind_int64(st, 1, s.rid);
+			rc = cache_exec_stmt(c, st, e, "delete contact");
+		}
+	}
+	cache_contact_state_free(&s);
+	return rc;
 }
 
 /* A raw object for a contact that came without one. */
@@ -761,8 +1000,14 @@ cache_contact_write(struct cache *c, const struct contact *ct,
 	if (rc)
 		goto out;
 	rid = exists ? old.rid : sqlite3_last_insert_rowid(c->db);
-	if (!exists || old.deleted || old.tags == NULL ||
-	    strcmp(old.tags, tagsjson) != 0)
+	if (!exists)
+		rc = fts_queue(c, rid, NULL, e);
+	else if (!(same(old.dname, dname) && same(old.email, ct->email) &&
+	    same(old.phone, ct->phone) && same(old.company, ct->company_name) &&
+	    same(old.tags, tagsjson)))
+		rc = fts_queue(c, rid, &old, e);
+	if (rc == 0 && (!exists || old.deleted || old.tags == NULL ||
+	    strcmp(old.tags, tagsjson) != 0))
 		rc = write_tags(c, rid, &ct->tags, e);
 out:
 	if (rc)
@@ -1534,12 +1779,16 @@ list_stmt(struct cache *c, enum lmode m, int fts, int ntags, struct err *e)
 		return c->lst[slot];
 	}
 	buf_init(&b, 0);
+	/*
+	 * Rows: pick the page's rids first, then compute the columns (tags,
+	 * outbox counts) for those rows only, not for every match sorted.
+	 */
 	if (m == LM_COUNT || m == LM_INDEX)
 		buf_puts(&b, "SELECT count(*)");
 	else if (m == LM_EACH)
 		buf_puts(&b, "SELECT " EACH_COLS);
 	else
-		buf_puts(&b, "SELECT " ROW_COLS);
+		buf_puts(&b, "SELECT " ROW_COLS " FROM (SELECT c.rid AS r");
 	buf_puts(&b, " FROM contacts c WHERE c.deleted = 0");
 	if (fts)
 		buf_puts(&b, " AND c.rid IN (SELECT rowid FROM contacts_fts "
@@ -1560,8 +1809,11 @@ list_stmt(struct cache *c, enum lmode m, int fts, int ntags, struct err *e)
 		buf_puts(&b, " ORDER BY c.sort_key");
 	else if (m == LM_LAST || m == LM_BEFORE)
 		buf_puts(&b, " ORDER BY c.sort_key DESC");
-	if (m <= LM_BEFORE)
-		buf_puts(&b, " LIMIT :lim");
+	if (m <= LM_BEFORE) {
+		buf_puts(&b, " LIMIT :lim) s JOIN contacts c ON c.rid = s.r");
+		buf_puts(&b, m == LM_LAST || m == LM_BEFORE ?
+		    " ORDER BY c.sort_key DESC" : " ORDER BY c.sort_key");
+	}
 	if (sqlite3_prepare_v3(c->db, buf_str(&b), -1,
 	    SQLITE_PREPARE_PERSISTENT, &c->lst[slot], NULL) != SQLITE_OK) {
 		cache_dberr(c, e, "prepare list");

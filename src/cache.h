@@ -34,11 +34,14 @@ int	 cache_open(struct cache **cp, const char *path, struct err *e);
 void	 cache_close(struct cache *);
 
 /*
- * Transactions, nestable: the outermost begin starts a write transaction
- * (BEGIN IMMEDIATE), inner levels are savepoints.  rollback undoes the
- * innermost level only.  Every write function below runs in its own
- * (nested) transaction, so wrapping a page of puts in begin/commit makes
- * them one transaction.
+ * Transactions, nestable by a depth counter: the outermost begin starts a
+ * write transaction (BEGIN IMMEDIATE), the outermost commit commits.  Inner
+ * levels are not savepoints (FTS5 would flush at each): a rollback at an
+ * inner level dooms the whole transaction, whose outermost commit then
+ * rolls back and returns ERR_DB.  Every write function below runs in its
+ * own (nested) transaction, so wrapping a page of puts in begin/commit
+ * makes them one transaction; a function that fails inside the caller's
+ * transaction leaves it doomed, never half-applied.
  */
 int	 cache_begin(struct cache *, struct err *e);
 int	 cache_commit(struct cache *, struct err *e);

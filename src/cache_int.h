@@ -20,6 +20,8 @@ enum cache_q {
 	Q_CONTACT_GET,
 	Q_CONTACT_DELETED,
 	Q_CONTACT_PURGE,
+	Q_FTS_ADD,
+	Q_FTS_DEL,
 	Q_CONTACT_SORTKEY,
 	Q_TAGS_CLEAR,
 	Q_TAG_INSERT,
@@ -75,10 +77,27 @@ enum cache_q {
 /* List statements are built from fragments: mode x fts x tag count. */
 #define CACHE_LIST_SLOTS (7 * 2 * 3)
 
+/* A contact whose search-index entry is rewritten at commit. */
+struct cache_fts_pending {
+	long long	 rid;
+	int		 had_old;	/* the index has an entry to delete */
+	char		*dname, *email, *phone, *company, *tags;	/* old */
+};
+
 struct cache {
 	sqlite3		*db;
 	char		*path;
 	int		 depth;		/* transaction nesting */
+	int		 doomed;	/* an inner level rolled back */
+	/*
+	 * FTS5 flushes its pending terms at every statement savepoint (any
+	 * statement with triggers or several rows), which made puts ten
+	 * times slower: index changes are queued and applied at commit.
+	 */
+	struct cache_fts_pending *fp;
+	size_t		 nfp, capfp;
+	size_t		*fh;		/* open-addressing rid -> fp index + 1 */
+	size_t		 fhcap;
 	sqlite3_stmt	*st[Q__COUNT];
 	sqlite3_stmt	*lst[CACHE_LIST_SLOTS];
 };
@@ -111,6 +130,7 @@ struct contact_state {
 	int		 local;
 	char		*raw;
 	char		*tags;		/* JSON text */
+	char		*dname, *email, *phone, *company;	/* indexed */
 };
 /* ERR_NOTFOUND when id is unknown (deleted rows are found). */
 int	 cache_contact_state(struct cache *, const char *id,
@@ -120,6 +140,9 @@ void	 cache_contact_state_free(struct contact_state *);
  * synced_at <= 0 writes NULL; local 0/1; deleted cleared. */
 int	 cache_contact_write(struct cache *, const struct contact *ct,
 	    const char *raw, long long synced_at, int local, struct err *e);
+/* Remove the row (and its index entries and tags; children stay).  0 when
+ * unknown. */
+int	 cache_contact_purge(struct cache *, const char *id, struct err *e);
 /* Hidden + tags dropped. */
 int	 cache_contact_set_deleted(struct cache *, const char *id, int deleted,
 	    struct err *e);

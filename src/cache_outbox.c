@@ -398,8 +398,7 @@ drop_contact(struct cache *c, const char *cid, struct err *e)
 		rc = cache_run(c, "DELETE FROM appts WHERE contact_id = ?1", cid,
 		    NULL, NULL, e);
 	if (rc == 0)
-		rc = cache_run(c, "DELETE FROM contacts WHERE id = ?1", cid,
-		    NULL, NULL, e);
+		rc = cache_contact_purge(c, cid, e);
 	return rc;
 }
 
@@ -1175,8 +1174,7 @@ rewrite_contact(struct cache *c, const char *old, const char *new,
 	if (strcmp(old, new) == 0)
 		return 0;
 	/* A copy pulled meanwhile (crash reconciliation) gives way. */
-	rc = cache_run(c, "DELETE FROM contacts WHERE id = ?1", new, NULL,
-	    NULL, e);
+	rc = cache_contact_purge(c, new, e);
 	for (size_t i = 0; rc == 0 && i < sizeof sql / sizeof sql[0]; i++)
 		rc = cache_run(c, sql[i], old, new, NULL, e);
 	return rc;

@@ -179,7 +179,7 @@ test_open(void)
 	    "message says the schema is newer");
 	ok(c == NULL, "no handle on error");
 
-	/* Nested transactions: the inner rollback undoes only its part. */
+	/* Nested transactions: an inner rollback dooms the whole one. */
 	cache_open(&c, ":memory:", &e);
 	cache_begin(c, &e);
 	put(c, "o1", "Outer", NULL, NULL, NULL, NULL, NULL, 1);
@@ -187,9 +187,17 @@ test_open(void)
 	put(c, "i1", "Inner", NULL, NULL, NULL, NULL, NULL, 1);
 	is_int(cache_depth(c), 2, "depth 2");
 	cache_rollback(c);
-	is_int(cache_commit(c, &e), 0, "outer commit");
-	ok(cache_has_contact(c, "o1", NULL) && !cache_has_contact(c, "i1",
-	    NULL), "savepoint rollback undid only the inner write");
+	is_int(cache_commit(c, &e), ERR_DB, "outer commit refused");
+	ok(strstr(e.msg, "rolled back") != NULL, "message says rolled back");
+	ok(!cache_has_contact(c, "o1", NULL) && !cache_has_contact(c, "i1",
+	    NULL), "nothing of the doomed transaction stayed");
+	is_int(cache_depth(c), 0, "depth back to 0");
+	cache_begin(c, &e);
+	cache_begin(c, &e);
+	put(c, "i2", "Inner", NULL, NULL, NULL, NULL, NULL, 1);
+	cache_commit(c, &e);
+	is_int(cache_commit(c, &e), 0, "nested commit");
+	ok(cache_has_contact(c, "i2", NULL), "nested commit kept the write");
 	cache_close(c);
 }
 
@@ -290,11 +298,12 @@ test_list(void)
 	struct cache_row *rows;
 	struct err e;
 	struct strv tags = { 0 };
-	char *ids, *ids2;
+	char *ids, *ids2, path[300];
 	size_t n;
 	long cnt, idx;
 
-	cache_open(&c, ":memory:", &e);
+	snprintf(path, sizeof path, "%s/list.db", tmpdir);
+	cache_open(&c, path, &e);
 	cache_begin(c, &e);
 	/* Ties on the name: the id breaks them. */
 	put(c, "z1", "Anna", NULL, "anna@x.org", NULL, NULL, "b", 1);
@@ -438,6 +447,24 @@ test_list(void)
 	is_str(ids, "z1", "a re-put contact is back with its tags");
 	free(ids);
 	cache_close(c);
+	{
+		sqlite3 *db;
+		char *msg = NULL;
+
+		sqlite3_open(path, &db);
+		ok(sqlite3_exec(db, "INSERT INTO contacts_fts(contacts_fts, "
+		    "rank) VALUES ('integrity-check', 1)", NULL, NULL, &msg) ==
+		    SQLITE_OK, "FTS index matches the rows (integrity-check)");
+		if (msg != NULL)
+			printf("# %s\n", msg);
+		sqlite3_free(msg);
+		sqlite3_close(db);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/list.db-wal", tmpdir);
+		unlink(path);
+		snprintf(path, sizeof path, "%s/list.db-shm", tmpdir);
+		unlink(path);
+	}
 }
 
 struct each {
