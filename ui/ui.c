@@ -518,7 +518,7 @@ render(struct app *a)
 		a->clear = 0;
 	}
 	if (rows < 4 || cols < 20) {
-		mvaddnstr(0, 0, "terminal too small", cols);
+		mvaddnstr(0, 0, "too small", cols);
 		goto out;
 	}
 	alert = a->st.alert[0] != '\0';
