@@ -981,51 +981,48 @@ list_item(const cJSON *c)
 	return o;
 }
 
-/* SearchContact (CONTRACT §3.4) view, with its cursor. */
+/*
+ * SearchContact (CONTRACT §3.4) view of contact c, with its cursor.  Takes
+ * ownership of c and reshapes it in place (this is the hot path of paging).
+ */
 static cJSON *
-search_item(const cJSON *c, const struct sb_view *v, size_t i)
+search_item(cJSON *c, const struct sb_view *v, size_t i)
 {
-	static const char *const keys[] = {"id", "locationId", "firstName",
-	    "lastName", "firstNameLowerCase", "lastNameLowerCase", "email",
-	    "phone", "companyName", "businessId", "city", "state",
-	    "postalCode", "country", "source", "type", "dnd", "dndSettings",
-	    "tags", "customFields", "dateAdded", "dateUpdated", "dateOfBirth",
-	    "assignedTo", "website", "attributionSource",
-	    "lastAttributionSource"};
-	cJSON *o, *sa;
-	const cJSON *j;
-	const char *e;
+	static const char *const drop[] = {"name", "emailLowerCase",
+	    "timezone", "fullNameLowerCase", "lastActivity", "visitorId",
+	    "inboundDndSettings", "attachments", "keyword", "ssn"};
+	cJSON *sa, *j;
+	const char *s;
 	size_t k;
 
-	o = cJSON_CreateObject();
-	for (k = 0; k < nitems(keys); k++) {
-		j = cJSON_GetObjectItemCaseSensitive(c, keys[k]);
-		if (j != NULL && !cJSON_IsNull(j))
-			cJSON_AddItemToObject(o, keys[k], cJSON_Duplicate(j, 1));
+	for (k = 0; k < nitems(drop); k++) {
+		if (k == 0 && (s = jstr(c, "name")) != NULL) {
+			j = cJSON_DetachItemFromObjectCaseSensitive(c, "name");
+			cJSON_AddItemToObject(c, "contactName", j);
+			continue;
+		}
+		cJSON_DeleteItemFromObjectCaseSensitive(c, drop[k]);
 	}
-	if (jstr(c, "address1") != NULL)
-		cJSON_AddStringToObject(o, "address", jstr(c, "address1"));
-	if (jstr(c, "companyName") != NULL)
-		cJSON_AddStringToObject(o, "businessName",
-		    jstr(c, "companyName"));
-	if (jstr(c, "name") != NULL)
-		cJSON_AddStringToObject(o, "contactName", jstr(c, "name"));
+	j = cJSON_DetachItemFromObjectCaseSensitive(c, "address1");
+	if (j != NULL)
+		cJSON_AddItemToObject(c, "address", j);
+	if ((s = jstr(c, "companyName")) != NULL)
+		cJSON_AddStringToObject(c, "businessName", s);
 	if (jstr(c, "phone") != NULL)
-		cJSON_AddStringToObject(o, "phoneLabel", "Mobile");
-	cJSON_AddArrayToObject(o, "additionalEmails");
-	cJSON_AddArrayToObject(o, "additionalPhones");
-	cJSON_AddArrayToObject(o, "followers");
-	e = jstr(c, "email");
-	cJSON_AddBoolToObject(o, "validEmail", e != NULL);
-	cJSON_AddArrayToObject(o, "opportunities");
-	sa = cJSON_AddArrayToObject(o, "searchAfter");
+		cJSON_AddStringToObject(c, "phoneLabel", "Mobile");
+	cJSON_AddArrayToObject(c, "additionalEmails");
+	cJSON_AddArrayToObject(c, "additionalPhones");
+	cJSON_AddArrayToObject(c, "followers");
+	cJSON_AddBoolToObject(c, "validEmail", jstr(c, "email") != NULL);
+	cJSON_AddArrayToObject(c, "opportunities");
+	sa = cJSON_AddArrayToObject(c, "searchAfter");
 	if (v->sort == SB_SORT_ADDED || v->sort == SB_SORT_UPDATED)
 		cJSON_AddItemToArray(sa, cJSON_CreateNumber(
 		    (double)v->e[i].num));
 	else
 		cJSON_AddItemToArray(sa, cJSON_CreateString(v->e[i].str));
 	cJSON_AddItemToArray(sa, cJSON_CreateString(v->e[i].id));
-	return o;
+	return c;
 }
 
 /* ---- handlers ---- */
@@ -1069,7 +1066,7 @@ h_get(struct ctx *x)
 	sb_store_rdlock(st);
 	if (find_contact(x, &slot) == 0) {
 		o = cJSON_CreateObject();
-		cJSON_AddItemToObject(o, "contact", sb_store_contact(st, slot));
+		cJSON_AddItemToObject(o, "contact", sb_store_contact(st, slot, 0));
 		reply(x->r, 200, o);
 	}
 	sb_store_unlock(st);
@@ -1198,7 +1195,7 @@ h_list(struct ctx *x, int business)
 		if (after >= 0)
 			anum = after;
 		else if (sb_store_find(a->st, sid, &slot) == 0) {
-			c = sb_store_contact(a->st, slot);
+			c = sb_store_contact(a->st, slot, 0);
 			if (jstr(c, "dateAdded") != NULL)
 				sb_util_parse_time(jstr(c, "dateAdded"), &anum);
 			cJSON_Delete(c);
@@ -1211,7 +1208,7 @@ h_list(struct ctx *x, int business)
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "contacts");
 	for (i = start; i < end; i++) {
-		c = sb_store_contact(a->st, v->e[i].slot);
+		c = sb_store_contact(a->st, v->e[i].slot, 0);
 		cJSON_AddItemToArray(arr, list_item(c));
 		cJSON_Delete(c);
 	}
@@ -1398,9 +1395,8 @@ h_search(struct ctx *x)
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "contacts");
 	for (i = start; i < end; i++) {
-		c = sb_store_contact(a->st, v->e[i].slot);
+		c = sb_store_contact(a->st, v->e[i].slot, SB_GEN_NO_ATTRIB);
 		cJSON_AddItemToArray(arr, search_item(c, v, i));
-		cJSON_Delete(c);
 	}
 	cJSON_AddNumberToObject(o, "total", (double)v->n);
 	trace_id(a, trace, sizeof(trace));
@@ -1566,7 +1562,7 @@ h_delete(struct ctx *x)
 
 	sb_store_wrlock(st);
 	if (find_contact(x, &slot) == 0) {
-		c = sb_store_contact(st, slot);
+		c = sb_store_contact(st, slot, 0);
 		appts = sb_store_children(st, slot, SB_APPTS);
 		sb_store_delete(st, slot);
 		ev_contact(a, "ContactDelete", c);

@@ -210,6 +210,53 @@ static const char *const appt_status[] = {"new", "confirmed", "cancelled",
 static const char *const dnd_channels[] = {"Call", "Email", "SMS",
     "WhatsApp", "GMB", "FB"};
 
+/*
+ * Object builders with constant keys (cJSON's "CS" variants): every key
+ * here is a string literal, so no key is copied; this halves the
+ * allocations of the hot paging path.
+ */
+static void
+gi(cJSON *o, const char *k, cJSON *v)
+{
+	cJSON_AddItemToObjectCS(o, k, v);
+}
+
+static void
+gs(cJSON *o, const char *k, const char *v)
+{
+	gi(o, k, cJSON_CreateString(v));
+}
+
+static void
+gb(cJSON *o, const char *k, int v)
+{
+	gi(o, k, cJSON_CreateBool(v));
+}
+
+static void
+gn(cJSON *o, const char *k)
+{
+	gi(o, k, cJSON_CreateNull());
+}
+
+static cJSON *
+go(cJSON *o, const char *k)
+{
+	cJSON *v = cJSON_CreateObject();
+
+	gi(o, k, v);
+	return v;
+}
+
+static cJSON *
+ga(cJSON *o, const char *k)
+{
+	cJSON *v = cJSON_CreateArray();
+
+	gi(o, k, v);
+	return v;
+}
+
 #define SPAN_MS (4LL * 36525 * 864000)	/* four years */
 #define DAY_MS 86400000LL
 
@@ -340,7 +387,7 @@ add_time(cJSON *o, const char *key, int64_t ms)
 	char t[32];
 
 	sb_util_iso(ms, t, sizeof(t));
-	cJSON_AddStringToObject(o, key, t);
+	gs(o, key, t);
 }
 
 static cJSON *
@@ -356,25 +403,26 @@ attribution(uint64_t *st, const char *slug)
 	a = cJSON_CreateObject();
 	snprintf(url, sizeof(url), "https://%s.example/%s", slug,
 	    sb_util_below(st, 2) ? "pricing" : "contact");
-	cJSON_AddStringToObject(a, "url", url);
+	gs(a, "url", url);
 	for (k = 0; k < nitems(keys); k++) {
 		if (k == 1 && sb_util_below(st, 2))
-			cJSON_AddStringToObject(a, keys[k], "google");
+			gs(a, keys[k], "google");
 		else if (k == 2 && sb_util_below(st, 2))
-			cJSON_AddStringToObject(a, keys[k], "cpc");
+			gs(a, keys[k], "cpc");
 		else
-			cJSON_AddNullToObject(a, keys[k]);
+			gn(a, keys[k]);
 	}
-	cJSON_AddStringToObject(a, "userAgent",
+	gs(a, "userAgent",
 	    "Mozilla/5.0 (X11; Linux x86_64) Firefox/126.0");
-	cJSON_AddStringToObject(a, "ip", "203.0.113.42");
-	cJSON_AddStringToObject(a, "medium", "form");
-	cJSON_AddNullToObject(a, "mediumId");
+	gs(a, "ip", "203.0.113.42");
+	gs(a, "medium", "form");
+	gn(a, "mediumId");
 	return a;
 }
 
 cJSON *
-sb_gen_contact(uint64_t seed, uint64_t i, uint64_t n, const char *loc)
+sb_gen_contact(uint64_t seed, uint64_t i, uint64_t n, const char *loc,
+    int flags)
 {
 	struct sb_gen_basic b;
 	struct person p;
@@ -389,61 +437,61 @@ sb_gen_contact(uint64_t seed, uint64_t i, uint64_t n, const char *loc)
 	st = rng(seed, i, 4);
 	c = cJSON_CreateObject();
 	sb_util_id(seed, SB_NS_CONTACT, i, id);
-	cJSON_AddStringToObject(c, "id", id);
+	gs(c, "id", id);
 	snprintf(buf, sizeof(buf), "%s %s", p.first->disp, p.last->disp);
-	cJSON_AddStringToObject(c, "name", buf);
-	cJSON_AddStringToObject(c, "locationId", loc);
-	cJSON_AddStringToObject(c, "firstName", p.first->disp);
-	cJSON_AddStringToObject(c, "lastName", p.last->disp);
+	gs(c, "name", buf);
+	gs(c, "locationId", loc);
+	gs(c, "firstName", p.first->disp);
+	gs(c, "lastName", p.last->disp);
 	if (b.email[0] != '\0') {
-		cJSON_AddStringToObject(c, "email", b.email);
-		cJSON_AddStringToObject(c, "emailLowerCase", b.email);
+		gs(c, "email", b.email);
+		gs(c, "emailLowerCase", b.email);
 	}
-	cJSON_AddStringToObject(c, "timezone", p.cu->tz);
+	gs(c, "timezone", p.cu->tz);
 	if (p.company >= 0)
-		cJSON_AddStringToObject(c, "companyName",
+		gs(c, "companyName",
 		    companies[p.company].name);
 	if (sb_gen_phone(seed, i, buf, sizeof(buf)) == 0)
-		cJSON_AddStringToObject(c, "phone", buf);
+		gs(c, "phone", buf);
 	dnd = sb_util_below(&st, 20) == 0;
-	cJSON_AddBoolToObject(c, "dnd", dnd);
-	o = cJSON_AddObjectToObject(c, "dndSettings");
+	gb(c, "dnd", dnd);
+	o = go(c, "dndSettings");
 	mask = sb_util_rand(&st);
 	for (nd = 0; nd < nitems(dnd_channels); nd++) {
 		int active = dnd || (mask >> nd) % 16 == 0;
 
-		ch = cJSON_AddObjectToObject(o, dnd_channels[nd]);
-		cJSON_AddStringToObject(ch, "status", active ? "active" :
+		ch = go(o, dnd_channels[nd]);
+		gs(ch, "status", active ? "active" :
 		    "inactive");
-		cJSON_AddStringToObject(ch, "message", active ?
+		gs(ch, "message", active ?
 		    "Replied STOP" : "");
-		cJSON_AddStringToObject(ch, "code", active ? "STOP" : "");
+		gs(ch, "code", active ? "STOP" : "");
 	}
-	cJSON_AddStringToObject(c, "type", sb_util_below(&st, 3) ?
+	gs(c, "type", sb_util_below(&st, 3) ?
 	    "lead" : "customer");
-	cJSON_AddStringToObject(c, "source", PICK(&st, sources));
+	gs(c, "source", PICK(&st, sources));
 	if (sb_util_below(&st, 10) < 7) {
 		sb_gen_user(seed, (unsigned)sb_util_below(&st, 5), id);
-		cJSON_AddStringToObject(c, "assignedTo", id);
+		gs(c, "assignedTo", id);
 	}
 	if (p.has_addr) {
 		k = sb_util_below(&st, p.cu->ncities);
 		snprintf(buf, sizeof(buf), "%u %s",
 		    (unsigned)(1 + sb_util_below(&st, 998)), p.cu->streets[k]);
-		cJSON_AddStringToObject(c, "address1", buf);
-		cJSON_AddStringToObject(c, "city", p.cu->cities[k]);
-		cJSON_AddStringToObject(c, "state", p.cu->states[k]);
+		gs(c, "address1", buf);
+		gs(c, "city", p.cu->cities[k]);
+		gs(c, "state", p.cu->states[k]);
 		snprintf(buf, sizeof(buf), "%05u",
 		    (unsigned)sb_util_below(&st, 99999));
-		cJSON_AddStringToObject(c, "postalCode", buf);
+		gs(c, "postalCode", buf);
 	}
-	cJSON_AddStringToObject(c, "country", p.cu->country);
+	gs(c, "country", p.cu->country);
 	if (p.company >= 0) {
 		snprintf(buf, sizeof(buf), "https://%s.%s",
 		    companies[p.company].slug, p.cu->tld);
-		cJSON_AddStringToObject(c, "website", buf);
+		gs(c, "website", buf);
 	}
-	arr = cJSON_AddArrayToObject(c, "tags");
+	arr = ga(c, "tags");
 	ntags = sb_util_below(&st, 5);
 	mask = 0;
 	for (k = 0; k < ntags; k++) {
@@ -459,32 +507,32 @@ sb_gen_contact(uint64_t seed, uint64_t i, uint64_t n, const char *loc)
 		    sb_util_below(&st, 50 * 365)) * DAY_MS;
 
 		sb_util_date(dob, buf, sizeof(buf));
-		cJSON_AddStringToObject(c, "dateOfBirth", buf);
+		gs(c, "dateOfBirth", buf);
 	}
 	add_time(c, "dateAdded", b.added);
 	add_time(c, "dateUpdated", b.updated);
-	cJSON_AddStringToObject(c, "firstNameLowerCase", b.first_lower);
+	gs(c, "firstNameLowerCase", b.first_lower);
 	snprintf(buf, sizeof(buf), "%s %s", b.first_lower, b.last_lower);
-	cJSON_AddStringToObject(c, "fullNameLowerCase", buf);
-	cJSON_AddStringToObject(c, "lastNameLowerCase", b.last_lower);
+	gs(c, "fullNameLowerCase", buf);
+	gs(c, "lastNameLowerCase", b.last_lower);
 	add_time(c, "lastActivity", b.updated);
-	arr = cJSON_AddArrayToObject(c, "customFields");
+	arr = ga(c, "customFields");
 	if (sb_util_below(&st, 3) != 0) {
 		static const char *const plans[] = {"Starter", "Growth",
 		    "Enterprise"};
 
 		o = cJSON_CreateObject();
 		sb_util_id(seed, SB_NS_FIELD, 0, id);
-		cJSON_AddStringToObject(o, "id", id);
-		cJSON_AddStringToObject(o, "value", PICK(&st, plans));
+		gs(o, "id", id);
+		gs(o, "value", PICK(&st, plans));
 		cJSON_AddItemToArray(arr, o);
 		if (sb_util_below(&st, 2)) {
 			o = cJSON_CreateObject();
 			sb_util_id(seed, SB_NS_FIELD, 1, id);
-			cJSON_AddStringToObject(o, "id", id);
+			gs(o, "id", id);
 			snprintf(buf, sizeof(buf), "%u",
 			    (unsigned)(1 + sb_util_below(&st, 200)));
-			cJSON_AddStringToObject(o, "value", buf);
+			gs(o, "value", buf);
 			cJSON_AddItemToArray(arr, o);
 		}
 	}
@@ -494,20 +542,20 @@ sb_gen_contact(uint64_t seed, uint64_t i, uint64_t n, const char *loc)
 		snprintf(buf, sizeof(buf), "%08x%016llx",
 		    (unsigned)(sb_util_mix(seed, (uint64_t)p.company, 78) &
 		    0xffffffffu), (unsigned long long)h);
-		cJSON_AddStringToObject(c, "businessId", buf);
+		gs(c, "businessId", buf);
 	}
-	if (sb_util_below(&st, 2)) {
+	if (sb_util_below(&st, 2) && !(flags & SB_GEN_NO_ATTRIB)) {
 		const char *slug = p.company >= 0 ? companies[p.company].slug :
 		    "demo";
 
-		cJSON_AddItemToObject(c, "attributionSource",
+		gi(c, "attributionSource",
 		    attribution(&st, slug));
-		cJSON_AddItemToObject(c, "lastAttributionSource",
+		gi(c, "lastAttributionSource",
 		    attribution(&st, slug));
 	}
 	if (sb_util_below(&st, 4) == 0) {
 		sb_util_id(seed, SB_NS_MISC, i, id);
-		cJSON_AddStringToObject(c, "visitorId", id);
+		gs(c, "visitorId", id);
 	}
 	return c;
 }
@@ -527,17 +575,17 @@ sb_gen_tasks(uint64_t seed, uint64_t i, uint64_t n)
 	for (k = 0; k < cnt; k++) {
 		t = cJSON_CreateObject();
 		sb_util_id(seed, SB_NS_TASK, i * 8 + k, id);
-		cJSON_AddStringToObject(t, "id", id);
-		cJSON_AddStringToObject(t, "title", PICK(&st, task_titles));
-		cJSON_AddStringToObject(t, "body", PICK(&st, task_bodies));
+		gs(t, "id", id);
+		gs(t, "title", PICK(&st, task_titles));
+		gs(t, "body", PICK(&st, task_bodies));
 		sb_gen_user(seed, (unsigned)sb_util_below(&st, 5), id);
-		cJSON_AddStringToObject(t, "assignedTo", id);
+		gs(t, "assignedTo", id);
 		due = SB_GEN_ANCHOR_MS + ((int64_t)sb_util_below(&st, 240) -
 		    150) * DAY_MS + (int64_t)sb_util_below(&st, 20) * 1800000;
 		add_time(t, "dueDate", due);
-		cJSON_AddBoolToObject(t, "completed", due < SB_GEN_ANCHOR_MS ?
+		gb(t, "completed", due < SB_GEN_ANCHOR_MS ?
 		    sb_util_below(&st, 4) != 0 : sb_util_below(&st, 8) == 0);
-		cJSON_AddStringToObject(t, "contactId", cid);
+		gs(t, "contactId", cid);
 		cJSON_AddItemToArray(arr, t);
 	}
 	return arr;
@@ -559,17 +607,17 @@ sb_gen_notes(uint64_t seed, uint64_t i, uint64_t n)
 	for (k = 0; k < cnt; k++) {
 		o = cJSON_CreateObject();
 		sb_util_id(seed, SB_NS_NOTE, i * 8 + k, id);
-		cJSON_AddStringToObject(o, "id", id);
+		gs(o, "id", id);
 		which = sb_util_below(&st, nitems(note_bodies));
-		cJSON_AddStringToObject(o, "body", note_bodies[which]);
+		gs(o, "body", note_bodies[which]);
 		sb_gen_user(seed, (unsigned)sb_util_below(&st, 5), id);
-		cJSON_AddStringToObject(o, "userId", id);
+		gs(o, "userId", id);
 		add_time(o, "dateAdded", added + (int64_t)sb_util_below(&st,
 		    (uint64_t)(SB_GEN_ANCHOR_MS - added) + 1));
-		cJSON_AddStringToObject(o, "contactId", cid);
-		cJSON_AddStringToObject(o, "title", note_titles[which]);
-		cJSON_AddStringToObject(o, "color", PICK(&st, colors));
-		cJSON_AddBoolToObject(o, "pinned", sb_util_below(&st, 5) == 0);
+		gs(o, "contactId", cid);
+		gs(o, "title", note_titles[which]);
+		gs(o, "color", PICK(&st, colors));
+		gb(o, "pinned", sb_util_below(&st, 5) == 0);
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;
@@ -590,40 +638,40 @@ sb_gen_appts(uint64_t seed, uint64_t i, uint64_t n, const char *loc)
 	for (k = 0; k < cnt; k++) {
 		o = cJSON_CreateObject();
 		sb_util_id(seed, SB_NS_APPT, i * 8 + k, id);
-		cJSON_AddStringToObject(o, "id", id);
+		gs(o, "id", id);
 		sb_util_id(seed, SB_NS_CAL, sb_util_below(&st, 2), id);
-		cJSON_AddStringToObject(o, "calendarId", id);
-		cJSON_AddStringToObject(o, "status", "booked");
-		cJSON_AddStringToObject(o, "title", PICK(&st, appt_titles));
+		gs(o, "calendarId", id);
+		gs(o, "status", "booked");
+		gs(o, "title", PICK(&st, appt_titles));
 		sb_gen_user(seed, (unsigned)sb_util_below(&st, 5), id);
-		cJSON_AddStringToObject(o, "assignedUserId", id);
-		cJSON_AddStringToObject(o, "notes", sb_util_below(&st, 2) ?
+		gs(o, "assignedUserId", id);
+		gs(o, "notes", sb_util_below(&st, 2) ?
 		    "" : "Bring the latest numbers.");
 		start = SB_GEN_ANCHOR_MS + ((int64_t)sb_util_below(&st, 200) -
 		    120) * DAY_MS + (int64_t)(18 + sb_util_below(&st, 18)) *
 		    1800000;
 		dur = (int64_t)(1 + sb_util_below(&st, 4)) * 900000;
 		sb_util_plain(start, t, sizeof(t));
-		cJSON_AddStringToObject(o, "startTime", t);
+		gs(o, "startTime", t);
 		sb_util_plain(start + dur, t, sizeof(t));
-		cJSON_AddStringToObject(o, "endTime", t);
-		cJSON_AddStringToObject(o, "address", sb_util_below(&st, 2) ?
+		gs(o, "endTime", t);
+		gs(o, "address", sb_util_below(&st, 2) ?
 		    "https://meet.example.com/demo" : "+13125550100");
-		cJSON_AddStringToObject(o, "locationId", loc);
-		cJSON_AddStringToObject(o, "contactId", cid);
+		gs(o, "locationId", loc);
+		gs(o, "contactId", cid);
 		sb_util_id(seed, SB_NS_MISC, 1000000000ULL + i, id);
-		cJSON_AddStringToObject(o, "groupId", id);
-		cJSON_AddStringToObject(o, "appointmentStatus",
+		gs(o, "groupId", id);
+		gs(o, "appointmentStatus",
 		    start < SB_GEN_ANCHOR_MS ? PICK(&st, appt_status) :
 		    "confirmed");
-		u = cJSON_AddArrayToObject(o, "users");
+		u = ga(o, "users");
 		sb_gen_user(seed, (unsigned)sb_util_below(&st, 5), id);
 		cJSON_AddItemToArray(u, cJSON_CreateString(id));
 		sb_util_plain(start - 7 * DAY_MS, t, sizeof(t));
-		cJSON_AddStringToObject(o, "dateAdded", t);
+		gs(o, "dateAdded", t);
 		sb_util_plain(start - 6 * DAY_MS, t, sizeof(t));
-		cJSON_AddStringToObject(o, "dateUpdated", t);
-		cJSON_AddArrayToObject(o, "assignedResources");
+		gs(o, "dateUpdated", t);
+		ga(o, "assignedResources");
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;

@@ -35,12 +35,14 @@ void	 sb_gen_basic(uint64_t seed, uint64_t i, uint64_t n,
 	    struct sb_gen_basic *b);
 /* dateAdded of contact i of n (what sb_gen_basic puts in b->added). */
 int64_t	 sb_gen_added(uint64_t seed, uint64_t i, uint64_t n);
+/* Flags of sb_gen_contact: leave out the attribution objects (search). */
+#define SB_GEN_NO_ATTRIB 1
 /*
  * Contact i of n as a full Contact object (CONTRACT §3.1) of location loc.
  * Caller owns the result (cJSON_Delete).  Thread-safe.
  */
 cJSON	*sb_gen_contact(uint64_t seed, uint64_t i, uint64_t n,
-	    const char *loc);
+	    const char *loc, int flags);
 /*
  * The tasks, notes and events (appointments) of contact i as arrays of
  * Task, Note and Event objects (CONTRACT §3.8-3.10).  Caller owns them.

@@ -175,13 +175,22 @@ sb_store_find(struct sb_store *st, const char *id, uint64_t *slot)
 }
 
 cJSON *
-sb_store_contact(struct sb_store *st, uint64_t slot)
+sb_store_contact(struct sb_store *st, uint64_t slot, int flags)
 {
 	struct rec *r = st->recs[slot];
+	cJSON *c;
 
-	if (r != NULL && r->c != NULL)
-		return cJSON_Duplicate(r->c, 1);
-	return sb_gen_contact(st->seed, slot, st->n, st->loc);
+	if (r != NULL && r->c != NULL) {
+		c = cJSON_Duplicate(r->c, 1);
+		if (flags & SB_GEN_NO_ATTRIB) {
+			cJSON_DeleteItemFromObjectCaseSensitive(c,
+			    "attributionSource");
+			cJSON_DeleteItemFromObjectCaseSensitive(c,
+			    "lastAttributionSource");
+		}
+		return c;
+	}
+	return sb_gen_contact(st->seed, slot, st->n, st->loc, flags);
 }
 
 cJSON *
@@ -190,7 +199,7 @@ sb_store_contact_mut(struct sb_store *st, uint64_t slot)
 	struct rec *r = rec_get(st, slot);
 
 	if (r->c == NULL)
-		r->c = sb_gen_contact(st->seed, slot, st->n, st->loc);
+		r->c = sb_gen_contact(st->seed, slot, st->n, st->loc, 0);
 	return r->c;
 }
 
@@ -559,7 +568,7 @@ view_build(struct sb_store *st, enum sb_sort sort, int desc,
 				c = r->c;
 			else
 				c = sb_gen_contact(st->seed, slot, st->n,
-				    st->loc);
+				    st->loc, 0);
 			if (match != NULL && !match(c, arg)) {
 				if (c != (r ? r->c : NULL))
 					cJSON_Delete(c);

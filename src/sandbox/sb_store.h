@@ -64,8 +64,8 @@ uint64_t	 sb_store_count(const struct sb_store *);
 /* Return 0 and set *slot when id names a live contact, else -1. */
 int		 sb_store_find(struct sb_store *, const char *id,
 		    uint64_t *slot);
-/* A copy of the contact in slot (live); caller frees. */
-cJSON		*sb_store_contact(struct sb_store *, uint64_t slot);
+/* A copy of the contact in slot (live; flags of sb_gen_contact); caller frees. */
+cJSON		*sb_store_contact(struct sb_store *, uint64_t slot, int flags);
 /* Borrowed contact of slot, materialised for modification (write lock). */
 cJSON		*sb_store_contact_mut(struct sb_store *, uint64_t slot);
 /* Record that the contact of slot changed (after _mut): bumps dateUpdated. */
