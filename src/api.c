@@ -462,42 +462,43 @@ judge(struct api *a, const struct call *c, int attempt, int refreshed,
 	return V_FAIL;
 }
 
+/* Sleep ms (reporting it); non-zero when canceled meanwhile. */
 static int
-wait_ms(struct api *a, long ms, const char *why, struct err *e)
+wait_ms(struct api *a, long ms, const char *why)
 {
 	if (ms <= 0)
 		return 0;
 	if (a->on_backoff != NULL &&
 	    (strcmp(why, "retry") == 0 || ms >= NOTIFY_PACING_MS))
 		a->on_backoff(a->on_backoff_arg, ms, why);
-	if (a->clock.sleep_ms(a->clock.arg, ms, a->cancel))
-		return err_set(e, ERR_CANCELED, "canceled");
-	return 0;
+	return a->clock.sleep_ms(a->clock.arg, ms, a->cancel);
 }
 
 /* Wait until n requests may be sent, then count them as sent. */
 static int
-pace(struct api *a, int n, struct err *e)
+pace(struct api *a, const struct call *c, int n, struct err *e)
 {
+	char at[300];
+
+	where(c, at, sizeof at);
 	for (;;) {
 		int64_t now;
 		long d;
-		int rc;
 
 		if (canceled(a))
-			return err_set(e, ERR_CANCELED, "canceled");
+			return err_set(e, ERR_CANCELED, "%s: canceled", at);
 		now = now_ms(a);
 		d = ratelimit_delay_ms(a->rl, now, n);
 		if (d == RATELIMIT_DAILY_EXHAUSTED)
-			return err_set(e, ERR_RATELIMIT, "daily request quota "
-			    "used up (X-RateLimit-Daily-Remaining: 0)");
+			return err_set(e, ERR_RATELIMIT, "%s: daily request "
+			    "quota used up (X-RateLimit-Daily-Remaining: 0); "
+			    "try again later", at);
 		if (d == 0) {
 			ratelimit_record(a->rl, now, n);
 			return 0;
 		}
-		rc = wait_ms(a, d, "rate limit", e);
-		if (rc != 0)
-			return rc;
+		if (wait_ms(a, d, "rate limit") != 0)
+			return err_set(e, ERR_CANCELED, "%s: canceled", at);
 	}
 }
 
@@ -590,7 +591,7 @@ run(struct api *a, const struct call *c, int first, int refreshed,
 		rc = fresh_token(a, e);
 		if (rc != 0)
 			break;
-		rc = pace(a, 1, e);
+		rc = pace(a, c, 1, e);
 		if (rc != 0)
 			break;
 		wire_build(a, c, &w, &gen);
@@ -618,9 +619,13 @@ run(struct api *a, const struct call *c, int first, int refreshed,
 				break;
 			continue;
 		}
-		rc = wait_ms(a, delay, "retry", e);
-		if (rc != 0)
+		if (wait_ms(a, delay, "retry") != 0) {
+			char at[300];
+
+			where(c, at, sizeof at);
+			rc = err_set(e, ERR_CANCELED, "%s: canceled", at);
 			break;
+		}
 		attempt++;
 	}
 	http_resp_free(&resp);
@@ -976,7 +981,7 @@ api_get_contact_bundle(struct api *a, const char *id,
 	}
 	prc = fresh_token(a, &e[0]);
 	if (prc == 0)
-		prc = pace(a, API_BUNDLE_N, &e[0]);
+		prc = pace(a, &c[0], API_BUNDLE_N, &e[0]);
 	if (prc != 0) {
 		for (int i = 1; i < API_BUNDLE_N; i++)
 			e[i] = e[0];
@@ -1022,12 +1027,15 @@ api_get_contact_bundle(struct api *a, const char *id,
 		}
 	}
 	if (wait > 0) {
-		prc = wait_ms(a, wait, "retry", NULL);
+		prc = wait_ms(a, wait, "retry");
 		if (prc != 0) {
 			for (int i = 0; i < API_BUNDLE_N; i++) {
+				char at[300];
+
 				if (v[i] != V_RETRY)
 					continue;
-				err_set(&e[i], ERR_CANCELED, "canceled");
+				where(&c[i], at, sizeof at);
+				err_set(&e[i], ERR_CANCELED, "%s: canceled", at);
 				rc[i] = ERR_CANCELED;
 				v[i] = V_FAIL;
 			}

@@ -25,6 +25,7 @@ struct ratelimit {
 	long	 max, interval_ms;
 	int64_t	 hold_until;	/* no request before this */
 	long	 daily_remaining; /* -1 unknown; decremented on send */
+	int64_t	 daily_zero_at;	/* when it reached 0 */
 	struct ratelimit_headers last;
 };
 
@@ -160,7 +161,8 @@ ratelimit_delay_ms(const struct ratelimit *r, int64_t now_ms, int n)
 	int64_t window = r->interval_ms + margin_ms(r), wait = 0;
 	long live = 0, first_live;
 
-	if (r->daily_remaining == 0)
+	if (r->daily_remaining == 0 &&
+	    now_ms - r->daily_zero_at < RATELIMIT_DAILY_PROBE_MS)
 		return RATELIMIT_DAILY_EXHAUSTED;
 	if (n < 1)
 		n = 1;
@@ -204,8 +206,10 @@ ratelimit_record(struct ratelimit *r, int64_t now_ms, int n)
 {
 	for (int i = 0; i < n; i++) {
 		push(r, now_ms);
-		if (r->daily_remaining > 0)
-			r->daily_remaining--;
+		/* A send at 0 is a probe: the next one waits a while. */
+		if (r->daily_remaining == 0 ||
+		    (r->daily_remaining > 0 && --r->daily_remaining == 0))
+			r->daily_zero_at = now_ms;
 	}
 }
 
@@ -241,8 +245,11 @@ ratelimit_update(struct ratelimit *r, int64_t now_ms,
 	}
 	if (h->remaining == 0)
 		ratelimit_hold_until(r, now_ms + r->interval_ms);
-	if (h->daily_remaining >= 0)
+	if (h->daily_remaining >= 0) {
+		if (h->daily_remaining == 0 && r->daily_remaining != 0)
+			r->daily_zero_at = now_ms;
 		r->daily_remaining = h->daily_remaining;
+	}
 	if (h->limit_daily >= 0)
 		r->last.limit_daily = h->limit_daily;
 	if (h->daily_remaining >= 0)

@@ -16,6 +16,9 @@
 #define RATELIMIT_MAX_CAP		100000
 /* Returned by ratelimit_delay_ms when the daily quota is spent. */
 #define RATELIMIT_DAILY_EXHAUSTED	(-1L)
+/* With the daily quota spent, one probe request is let through this often
+ * (the quota resets on the server's schedule, which no header tells). */
+#define RATELIMIT_DAILY_PROBE_MS	60000L
 
 /* The five headers; each is -1 when absent or not a valid number. */
 struct ratelimit_headers {
@@ -46,7 +49,8 @@ void	 ratelimit_free(struct ratelimit *);
  * Milliseconds to wait at now_ms before n requests may be sent so that no
  * window of the server's interval (plus a safety margin) holds more than
  * max of them; 0 when they can go now; RATELIMIT_DAILY_EXHAUSTED when the
- * last headers said the daily quota is spent.  n is clamped to [1, max].
+ * daily quota is spent (by the last headers, or by our own count since)
+ * and no probe is due.  n is clamped to [1, max].
  */
 long	 ratelimit_delay_ms(const struct ratelimit *, int64_t now_ms, int n);
 /* Note that n requests were sent at now_ms. */

@@ -343,6 +343,16 @@ test_errors(void)
 	http_fake_push(f.fake, 302, "Location: http://evil/\r\n", "");
 	is_int(api_get_contact(f.api, CID, &out, &e), ERR_HTTP,
 	    "redirect not followed: ERR_HTTP");
+	http_fake_push(f.fake, 200, "X-RateLimit-Daily-Remaining: 0\r\n", "{}");
+	is_int(api_get_contact(f.api, CID, &out, &e), 0, "last of the day's quota");
+	{
+		size_t before = http_fake_count(f.fake);
+
+		is_int(api_get_contact(f.api, CID, &out, &e), ERR_RATELIMIT,
+		    "daily quota spent: ERR_RATELIMIT");
+		is_int(http_fake_count(f.fake), before, "without sending");
+		ok(strstr(e.msg, "daily") != NULL, "message: %s", e.msg);
+	}
 	buf_free(&out);
 	fx_close(&f);
 }

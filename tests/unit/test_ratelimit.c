@@ -143,14 +143,24 @@ main(void)
 	ratelimit_update(rl, 600000, &h);
 	is_int(ratelimit_delay_ms(rl, 600000, 1), 0, "daily quota left");
 	ratelimit_record(rl, 600000, 2);
-	is_int(ratelimit_delay_ms(rl, 700000, 1), RATELIMIT_DAILY_EXHAUSTED,
+	is_int(ratelimit_delay_ms(rl, 600001, 1), RATELIMIT_DAILY_EXHAUSTED,
 	    "own sends count down the daily quota");
+	is_int(ratelimit_delay_ms(rl, 600000 + RATELIMIT_DAILY_PROBE_MS - 1, 1),
+	    RATELIMIT_DAILY_EXHAUSTED, "no request for a minute");
+	is_int(ratelimit_delay_ms(rl, 600000 + RATELIMIT_DAILY_PROBE_MS, 1), 0,
+	    "then one probe is let through");
+	ratelimit_record(rl, 600000 + RATELIMIT_DAILY_PROBE_MS, 1);
+	is_int(ratelimit_delay_ms(rl, 600000 + RATELIMIT_DAILY_PROBE_MS + 1, 1),
+	    RATELIMIT_DAILY_EXHAUSTED, "only one");
 	ratelimit_parse_headers("X-RateLimit-Daily-Remaining: 0\r\n", &h);
 	ratelimit_update(rl, 700000, &h);
-	is_int(ratelimit_delay_ms(rl, 800000, 1), RATELIMIT_DAILY_EXHAUSTED,
+	is_int(ratelimit_delay_ms(rl, 700001, 1), RATELIMIT_DAILY_EXHAUSTED,
 	    "Daily-Remaining 0 stops requests");
+	ratelimit_parse_headers("X-RateLimit-Daily-Remaining: 5000\r\n", &h);
+	ratelimit_update(rl, 800000, &h);
+	is_int(ratelimit_delay_ms(rl, 800000, 1), 0, "a new day's quota");
 	ratelimit_last(rl, &h);
-	ok(h.daily_remaining == 0 && h.max == 20, "last headers kept");
+	ok(h.daily_remaining == 5000 && h.max == 20, "last headers kept");
 	ratelimit_free(rl);
 
 	/* Absurd values are clamped, not trusted. */
