@@ -65,8 +65,9 @@ parse_any(const char *json, size_t len, struct err *e)
 	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
 	if (root == NULL) {
 		off = (end != NULL && end >= json) ? (size_t)(end - json) : 0;
-		if (off >= len)
-			err_set(e, ERR_PARSE, "truncated JSON (%zu bytes)", len);
+		if (off + 1 >= len)
+			err_set(e, ERR_PARSE, "truncated JSON (ends after %zu "
+			    "bytes)", len);
 		else
 			err_set(e, ERR_PARSE, "not valid JSON (at byte %zu of "
 			    "%zu)", off, len);
