@@ -119,8 +119,11 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
 	[Q_META_DEL] = "DELETE FROM meta WHERE key = ?1",
-	[Q_KNOWN_TAGS] = "SELECT tag FROM known_tags WHERE tag >= ?1 "
-	    "ORDER BY tag",
+	/* The next distinct tag: one index probe per known tag. */
+	[Q_KNOWN_TAGS_GE] = "SELECT tag FROM contact_tags WHERE tag >= ?1 "
+	    "COLLATE NOCASE ORDER BY tag COLLATE NOCASE LIMIT 1",
+	[Q_KNOWN_TAGS] = "SELECT tag FROM contact_tags WHERE tag > ?1 "
+	    "COLLATE NOCASE ORDER BY tag COLLATE NOCASE LIMIT 1",
 	[Q_OB_INSERT] = "INSERT INTO outbox(op, contact_id, target_id, "
 	    "payload, prev, status, attempts, created_at, updated_at, "
 	    "next_attempt_at) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, "
@@ -545,6 +548,12 @@ cache_open(struct cache **cp, const char *path, struct err *e)
 		rc = exec_sql(c, "PRAGMA journal_mode = WAL", e);
 	if (rc == 0)
 		rc = exec_sql(c, "PRAGMA synchronous = NORMAL", e);
+	/* 16 MB of page cache, sorts in memory: pages of puts and big
+	 * searches stay off the disk. */
+	if (rc == 0)
+		rc = exec_sql(c, "PRAGMA cache_size = -16384", e);
+	if (rc == 0)
+		rc = exec_sql(c, "PRAGMA temp_store = MEMORY", e);
 	if (rc)
 		goto fail;
 	rc = cache_schema_migrate(c->db, path, e);
@@ -921,19 +930,21 @@ contact_synth_raw(const struct contact *ct)
 }
 
 static int
-write_tags(struct cache *c, long long rid, const struct strv *tags,
+write_tags(struct cache *c, long long rid, int clear, const struct strv *tags,
     struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	st = cache_stmt(c, Q_TAGS_CLEAR, e);
-	if (st == NULL)
-		return ERR_DB;
-	sqlite3_bind_int64(st, 1, rid);
-	rc = cache_exec_stmt(c, st, e, "clear tags");
-	if (rc)
-		return rc;
+	if (clear) {
+		st = cache_stmt(c, Q_TAGS_CLEAR, e);
+		if (st == NULL)
+			return ERR_DB;
+		sqlite3_bind_int64(st, 1, rid);
+		rc = cache_exec_stmt(c, st, e, "clear tags");
+		if (rc)
+			return rc;
+	}
 	for (size_t i = 0; i < tags->n; i++) {
 		st = cache_stmt(c, Q_TAG_INSERT, e);
 		if (st == NULL)
@@ -1008,7 +1019,7 @@ cache_contact_write(struct cache *c, const struct contact *ct,
 		rc = fts_queue(c, rid, &old, e);
 	if (rc == 0 && (!exists || old.deleted || old.tags == NULL ||
 	    strcmp(old.tags, tagsjson) != 0))
-		rc = write_tags(c, rid, &ct->tags, e);
+		rc = write_tags(c, rid, exists, &ct->tags, e);
 out:
 	if (rc)
 		err_prefix(e, "contact %s", ct->id);
@@ -1052,7 +1063,7 @@ cache_contact_set_deleted(struct cache *c, const char *id, int deleted,
 		struct strv tags;
 
 		tags_from_json(s.tags, &tags);
-		rc = write_tags(c, s.rid, &tags, e);
+		rc = write_tags(c, s.rid, 1, &tags, e);
 		strv_free(&tags);
 	}
 out:
@@ -2101,24 +2112,36 @@ int
 cache_known_tags(struct cache *c, const char *prefix, struct strv *out,
     struct err *e)
 {
-	sqlite3_stmt *st = cache_stmt(c, Q_KNOWN_TAGS, e);
 	size_t plen = prefix != NULL ? strlen(prefix) : 0;
+	char *last = NULL;
 	int rc;
 
-	if (st == NULL)
-		return ERR_DB;
-	cache_bind(st, 1, prefix != NULL ? prefix : "");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *t = (const char *)sqlite3_column_text(st, 0);
+	for (;;) {
+		sqlite3_stmt *st = cache_stmt(c, last == NULL ?
+		    Q_KNOWN_TAGS_GE : Q_KNOWN_TAGS, e);
 
-		if (strncasecmp(t, prefix != NULL ? prefix : "", plen) != 0)
+		if (st == NULL) {
+			free(last);
+			return ERR_DB;
+		}
+		cache_bind(st, 1, last != NULL ? last : prefix != NULL ?
+		    prefix : "");
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			free(last);
+			last = cache_col(st, 0);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW)
 			break;
-		strv_push(out, t);
+		if (plen > 0 && strncasecmp(last, prefix, plen) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		strv_push(out, last);
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return cache_dberr(c, e, "known tags");
-	return 0;
+	free(last);
+	return rc == SQLITE_DONE ? 0 : cache_dberr(c, e, "known tags");
 }
 
 /* ---- sync log ---- */

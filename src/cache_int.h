@@ -46,6 +46,7 @@ enum cache_q {
 	Q_META_SET,
 	Q_META_DEL,
 	Q_KNOWN_TAGS,
+	Q_KNOWN_TAGS_GE,
 	Q_OB_INSERT,
 	Q_OB_GET,
 	Q_OB_LIST,
