@@ -2,7 +2,28 @@
 libcore_a_SOURCES += src/conf.c src/cli.c src/cli.h \
 	src/sandbox_spawn.c src/sandbox_spawn.h
 
+bin_PROGRAMS += ghlterm
+ghlterm_SOURCES = src/main.c
+ghlterm_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(CURL_CFLAGS)
+ghlterm_LDADD = libui.a $(CORE_LIBS) $(NCURSES_LIBS)
+
 check_PROGRAMS += tests/unit/test_conf
 tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_LDADD = $(CORE_LIBS)
 TESTS += tests/unit/test_conf
+
+# Command-line tests against ghlterm-sandbox (TAP shell scripts; they need
+# both programs built).
+CLI_TESTS = \
+	tests/cli/001-usage.sh \
+	tests/cli/002-config.sh \
+	tests/cli/003-sync.sh \
+	tests/cli/004-writes.sh \
+	tests/cli/005-readonly.sh \
+	tests/cli/006-down.sh \
+	tests/cli/007-export.sh \
+	tests/cli/008-sandbox.sh \
+	tests/cli/009-doctor.sh
+TESTS += $(CLI_TESTS)
+check_SCRIPTS += ghlterm ghlterm-sandbox
+EXTRA_DIST += $(CLI_TESTS) tests/cli/lib.sh

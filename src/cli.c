@@ -659,7 +659,7 @@ put_block(const char *text, const char *indent)
 		len = termsafe_wrap(s, 72, &next);
 		if (len == 0 && next == s)
 			break;
-		printf("%s%.*s\n", indent, (int)len, s);
+		printf("%s%.*s\n", len > 0 ? indent : "", (int)len, s);
 		s = next;
 	}
 	free(t);
@@ -675,8 +675,7 @@ show_human(const struct contact *ct, long long synced,
 	struct buf b;
 	size_t i;
 
-	contact_display_name(ct, name, sizeof name);
-	put_cell(name, 0, 0);
+	put_cell(contact_display_name(ct, name, sizeof name), 0, 0);
 	fputs("  (", stdout);
 	put_cell(ct->id, 0, 0);
 	fputs(")\n", stdout);
@@ -898,7 +897,7 @@ cmd_outbox(const struct conf *cfg, int argc, char **argv)
 	struct outbox_entry ent;
 	struct cache *c = NULL;
 	const char *sub = NULL;
-	char name[32], *contact = NULL;
+	char name[64], *contact = NULL;
 	struct err e;
 	long long id = 0;
 	long n;
@@ -1002,7 +1001,8 @@ cmd_outbox(const struct conf *cfg, int argc, char **argv)
 		return fail("outbox retry %lld: %s", id, rc == ERR_NOTFOUND ?
 		    "the entry has not failed" : e.msg);
 	}
-	rc = replay(cfg, contact, id, "sent");
+	snprintf(name, sizeof name, "outbox entry %lld sent", id);
+	rc = replay(cfg, contact, id, name);
 	free(contact);
 	return rc;
 }
@@ -1464,6 +1464,32 @@ wr_free(struct wr *w)
 	free(w->local_id);
 }
 
+/*
+ * An older failed entry of the same contact holds later ones back
+ * (DESIGN §3: per contact, in order).  Returns its id, or 0.
+ */
+static long long
+blocking_entry(struct cache *c, const char *contact_id, long long entry_id,
+    char *op, size_t oplen)
+{
+	struct outbox_entry *v = NULL;
+	long long found = 0;
+	size_t n = 0, i;
+
+	if (contact_id == NULL ||
+	    cache_outbox_list(c, contact_id, 0, &v, &n, NULL) != 0)
+		return 0;
+	for (i = 0; i < n && found == 0; i++) {
+		if ((entry_id <= 0 || v[i].id < entry_id) &&
+		    v[i].status != NULL && strcmp(v[i].status, "failed") == 0) {
+			found = v[i].id;
+			snprintf(op, oplen, "%s", v[i].op);
+		}
+	}
+	outbox_entries_free(v, n);
+	return found;
+}
+
 static int
 replay(const struct conf *cfg, const char *contact_id, long long entry_id,
     const char *what)
@@ -1471,6 +1497,8 @@ replay(const struct conf *cfg, const char *contact_id, long long entry_id,
 	struct outbox_entry ent;
 	struct sync *s = NULL;
 	struct err e;
+	char op[32];
+	long long blocker;
 	int rc, nfailed = 0, npending = 0;
 
 	if (cfg->offline) {
@@ -1483,6 +1511,15 @@ replay(const struct conf *cfg, const char *contact_id, long long entry_id,
 	if (rc)
 		return fail("%s; %s", e.msg, entry_id > 0 ? "the write is "
 		    "queued in the outbox, not sent" : "nothing sent");
+	blocker = blocking_entry(sync_cache(s), contact_id, entry_id, op,
+	    sizeof op);
+	if (blocker > 0 && entry_id > 0) {
+		sync_close(s);
+		return fail("contact %s: the write is queued behind failed "
+		    "outbox entry %lld (%s); run '" PROG " outbox retry %lld' "
+		    "or '" PROG " outbox discard %lld'", contact_id, blocker,
+		    op, blocker, blocker);
+	}
 	rc = sync_outbox(s, contact_id, &nfailed, &npending, &e);
 	if (rc == 0 && entry_id > 0) {
 		/* Our entry must have reached the server. */
@@ -1494,11 +1531,18 @@ replay(const struct conf *cfg, const char *contact_id, long long entry_id,
 		outbox_entry_free(&ent);
 	}
 	sync_close(s);
+	if (rc == 0 && entry_id <= 0 && npending > 0)
+		return fail("%d write%s still pending behind failed ones; see "
+		    "'" PROG " outbox'", npending, npending == 1 ? "" : "s");
 	if (rc == 0) {
 		if (what != NULL)
 			printf("%s\n", what);
 		return finish_stdout(CLI_OK);
 	}
+	if ((err_is_transient(rc) || rc == ERR_CANCELED) &&
+	    strstr(e.msg, "pending") != NULL)
+		return fail("%s; run '" PROG " sync --outbox' when the server "
+		    "is reachable", e.msg);
 	if (err_is_transient(rc) || rc == ERR_CANCELED)
 		return fail("%s; %d write%s left pending: run '" PROG
 		    " sync --outbox' when the server is reachable",
