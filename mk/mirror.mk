@@ -27,9 +27,29 @@ MIRROR_TEST_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS) $(CURL_CFLAGS) -I$(top_src
 	-DTOP_SRCDIR='"$(abs_top_srcdir)"' -DTOP_BUILDDIR='"$(abs_top_builddir)"'
 MIRROR_TEST_HELPERS = tests/mirror/mtest.c tests/mirror/mtest.h
 
-check_PROGRAMS += tests/unit/test_mirror
-TESTS += tests/unit/test_mirror
+check_PROGRAMS += tests/unit/test_codec_sm tests/unit/test_mirror_map \
+	tests/unit/test_mirror_client tests/unit/test_mirror_sandbox \
+	tests/unit/test_mirror
+TESTS += tests/unit/test_codec_sm tests/unit/test_mirror_map \
+	tests/unit/test_mirror_client tests/unit/test_mirror_sandbox \
+	tests/unit/test_mirror
 
+tests_unit_test_codec_sm_SOURCES = tests/unit/test_codec_sm.c \
+	$(MIRROR_TEST_HELPERS)
+tests_unit_test_codec_sm_CPPFLAGS = $(MIRROR_TEST_CPPFLAGS)
+tests_unit_test_codec_sm_LDADD = $(CORE_LIBS)
+tests_unit_test_mirror_map_SOURCES = tests/unit/test_mirror_map.c \
+	$(MIRROR_TEST_HELPERS)
+tests_unit_test_mirror_map_CPPFLAGS = $(MIRROR_TEST_CPPFLAGS)
+tests_unit_test_mirror_map_LDADD = $(CORE_LIBS)
+tests_unit_test_mirror_client_SOURCES = tests/unit/test_mirror_client.c \
+	$(NET_FAKE)
+tests_unit_test_mirror_client_CPPFLAGS = $(MIRROR_TEST_CPPFLAGS)
+tests_unit_test_mirror_client_LDADD = $(CORE_LIBS)
+tests_unit_test_mirror_sandbox_SOURCES = tests/unit/test_mirror_sandbox.c \
+	$(MIRROR_TEST_HELPERS)
+tests_unit_test_mirror_sandbox_CPPFLAGS = $(MIRROR_TEST_CPPFLAGS)
+tests_unit_test_mirror_sandbox_LDADD = $(SMSANDBOX_LIBS)
 tests_unit_test_mirror_SOURCES = tests/unit/test_mirror.c \
 	$(MIRROR_TEST_HELPERS)
 tests_unit_test_mirror_CPPFLAGS = $(MIRROR_TEST_CPPFLAGS)
