@@ -191,6 +191,7 @@ static const char *const sqls[Q__COUNT] = {
 	    "GROUP BY hour",
 	[Q_USAGE_LAST] = "SELECT limit_daily, daily_remaining, interval_ms, "
 	    "max, remaining, at FROM api_limits WHERE one = 1",
+	[Q_DATA_VERSION] = "PRAGMA data_version",
 };
 
 /* ---- helpers ---- */
@@ -581,6 +582,7 @@ cache_close(struct cache *c)
 	fts_pending_clear(c);
 	free(c->fp);
 	free(c->fh);
+	free(c->cnt_key);
 	free(c->path);
 	free(c);
 }
@@ -1096,9 +1098,9 @@ cache_put_contact(struct cache *c, const struct contact *ct,
 		local = old.local;
 		if (synced_at_ms <= 0)
 			synced = old.synced_at;
-		/* A list item onto a fully synced row: keep what it lacks. */
-		if (synced_at_ms <= 0 && old.synced_at > 0 && old.raw != NULL &&
-		    ct->raw != NULL && strcmp(old.raw, ct->raw) != 0) {
+		/* A list item or webhook: keep the fields it lacks. */
+		if (synced_at_ms <= 0 && old.raw != NULL && ct->raw != NULL &&
+		    strcmp(old.raw, ct->raw) != 0) {
 			merged = codec_merge(old.raw, ct->raw);
 			if (merged != NULL && codec_contact(merged,
 			    strlen(merged), &merged_ct, NULL) == 0) {
@@ -2006,11 +2008,51 @@ count_where(struct cache *c, const struct cache_query *q, enum lmode m,
 	return rc;
 }
 
+/* A stamp that changes whenever this or another connection writes. */
+static void
+write_stamp(struct cache *c, long long *dv, long long *tc)
+{
+	sqlite3_stmt *st = cache_stmt(c, Q_DATA_VERSION, NULL);
+
+	*dv = -1;
+	*tc = sqlite3_total_changes64(c->db);
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		*dv = sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+}
+
 int
 cache_count(struct cache *c, const struct cache_query *q, long *n,
     struct err *e)
 {
-	return count_where(c, q, LM_COUNT, NULL, n, e);
+	long long dv, tc;
+	char *key;
+	int rc;
+
+	/* The list asks on every redraw: a count over a million rows is
+	 * tens of ms, so the last answer is kept until something changes. */
+	key = xasprintf("%s\x1f%s", q != NULL && q->search != NULL ?
+	    q->search : "", q != NULL && q->tag != NULL ? q->tag : "");
+	write_stamp(c, &dv, &tc);
+	if (c->cnt_key != NULL && dv >= 0 && dv == c->cnt_dv &&
+	    tc == c->cnt_tc && strcmp(key, c->cnt_key) == 0) {
+		*n = c->cnt_val;
+		free(key);
+		return 0;
+	}
+	rc = count_where(c, q, LM_COUNT, NULL, n, e);
+	free(c->cnt_key);
+	c->cnt_key = NULL;
+	if (rc == 0 && c->depth == 0) {
+		c->cnt_key = key;
+		c->cnt_val = *n;
+		c->cnt_dv = dv;
+		c->cnt_tc = tc;
+	} else {
+		free(key);
+	}
+	return rc;
 }
 
 int

@@ -72,6 +72,7 @@ enum cache_q {
 	Q_USAGE_DAYS,
 	Q_USAGE_HOURS,
 	Q_USAGE_LAST,
+	Q_DATA_VERSION,
 	Q__COUNT
 };
 
@@ -99,6 +100,10 @@ struct cache {
 	size_t		 nfp, capfp;
 	size_t		*fh;		/* open-addressing rid -> fp index + 1 */
 	size_t		 fhcap;
+	/* The last cache_count, valid while nothing was written since. */
+	char		*cnt_key;
+	long		 cnt_val;
+	long long	 cnt_dv, cnt_tc;
 	sqlite3_stmt	*st[Q__COUNT];
 	sqlite3_stmt	*lst[CACHE_LIST_SLOTS];
 };

@@ -164,7 +164,19 @@ test_open(void)
 		ok(cache_has_contact(c2, "c1", NULL) &&
 		    !cache_has_contact(c2, "c2", NULL),
 		    "reader sees committed data while the writer writes");
-		is_int(cache_commit(c, &e), 0, "writer commits");
+		{
+			struct cache_query q = { NULL, NULL };
+			long n1 = -1, n2 = -1;
+
+			cache_count(c2, &q, &n1, &e);
+			is_int(cache_commit(c, &e), 0, "writer commits");
+			cache_count(c2, &q, &n2, &e);
+			ok(n1 == 1 && n2 == 2, "reader's count follows the "
+			    "other handle's commit");
+			put(c2, "c3", "Cy", NULL, NULL, NULL, NULL, NULL, 1);
+			cache_count(c2, &q, &n2, &e);
+			is_int(n2, 3, "and its own writes");
+		}
 		ok(cache_has_contact(c2, "c2", NULL), "reader sees the commit");
 		cache_close(c2);
 		cache_close(c);
