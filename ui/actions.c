@@ -431,17 +431,20 @@ actions_command(struct app *a, enum cmd_id cmd, const char *arg)
 			app_message(a, 1, "offline: not syncing");
 			return RX_REDRAW;
 		}
-		if (a->st.syncing) {
+		if (a->st.syncing || a->st.sync_asked) {
 			worker_cancel(a->worker);
+			a->st.sync_asked = 0;
 			app_message(a, 0, "cancelling sync...");
 			return RX_REDRAW;
 		}
 		app_post(a, JOB_SYNC_ALL, NULL);
+		a->st.sync_asked = 1;
 		app_message(a, 0, "syncing every contact (S again cancels)");
 		return RX_REDRAW;
 	case CMD_CANCEL:
 		if (a->worker != NULL && worker_busy(a->worker)) {
 			worker_cancel(a->worker);
+			a->st.sync_asked = 0;
 			app_message(a, 0, "cancelling...");
 		} else {
 			app_message(a, 0, "nothing to cancel");

@@ -74,6 +74,7 @@ struct status {
 	char		 net_why[128];
 	long		 pending, failed;
 	int		 syncing;		/* a sync-all runs */
+	int		 sync_asked;		/* posted, not yet started */
 	long		 sync_done, sync_total;
 	long long	 sync_start_ms;
 	char		 sync_phase[32];

@@ -140,6 +140,7 @@ statusbar_event(struct app *a, const struct worker_event *ev)
 	case EV_STARTED:
 		if (all) {
 			st->syncing = 1;
+			st->sync_asked = 0;
 			st->sync_done = 0;
 			st->sync_total = -1;
 			st->sync_start_ms = loop_now_ms();
@@ -188,6 +189,10 @@ statusbar_event(struct app *a, const struct worker_event *ev)
 			if (ev->code == ERR_CANCELED)
 				app_message(a, 0, "sync cancelled after %ld "
 				    "contacts", st->sync_done);
+			else if (ev->code == 0 && st->sync_total > 0)
+				app_message(a, 0, "sync done: %ld/%ld contacts "
+				    "in %lld:%02lld", st->sync_done,
+				    st->sync_total, el / 60, el % 60);
 			else if (ev->code == 0)
 				app_message(a, 0, "sync done: %ld contacts in "
 				    "%lld:%02lld", st->sync_done, el / 60,

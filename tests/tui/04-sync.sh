@@ -22,8 +22,8 @@ tui_wait_not 'Contacts 1/1  /' || not_ok "Esc clears the filter"
 new=$(make_contact Zed Zzlatecomer zed@example.test)
 tui_keys S
 check "S shows progress n/N and elapsed time" \
-	tui_wait 'sync [0-9]+/[0-9]+ [0-9]+:[0-9][0-9]'
-check "sync ends with a summary" tui_wait 'sync done'
+	tui_wait 'sync [0-9]+/[0-9]+ [0-9]+:[0-9][0-9]|sync done: [0-9]+/[0-9]+ contacts in [0-9]+:[0-9][0-9]'
+check "sync ends with a summary" tui_wait 'sync done: 602/602 contacts'
 check "list count grew" tui_wait 'Contacts [0-9]+/602'
 tui_keys / Z z l a t e Enter
 check "the contact created meanwhile is in the list" tui_wait 'Zed Zzlatecomer'
@@ -32,7 +32,7 @@ tui_wait_not 'Contacts [0-9]+/[0-9]+  /' || not_ok "Esc clears the filter"
 
 # S twice cancels
 tui_keys S
-tui_wait 'sync [0-9]+/' || not_ok "second sync started"
+tui_wait '\| sync [0-9]+' || not_ok "second sync started"
 tui_keys S
 check "S again cancels the sync" tui_wait 'sync cancelled'
 done_testing
