@@ -78,20 +78,24 @@ int	 codec_tags_response(const char *json, size_t len, struct strv *out,
 int	 codec_succeeded(const char *json, size_t len, enum tri *ok,
 	    struct err *e);
 
-/* One page of contacts from search, the deprecated list or a business. */
+/*
+ * One page of contacts from search, the deprecated list or a business.
+ * total: search "total"; list meta.total (else "count"); business "count";
+ * -1 when absent.  count: "count" as sent, or -1.  search_after: the JSON
+ * text of the LAST item's searchAfter array (or of a top-level one), or
+ * NULL.  start_after_id / start_after: the list's meta.startAfterId and
+ * meta.startAfter (epoch ms), NULL / -1 when absent or null.  has_meta: a
+ * "meta" object was present.
+ */
 struct contact_page {
-	struct contact	*v;		/* owned array of n contacts */
+	struct contact	*v;	/* owned array of n contacts */
 	size_t		 n;
-	long		 total;		/* search "total"; list meta.total (else
-					 * "count"); business "count"; -1 absent */
-	long		 count;		/* "count" as sent, -1 when absent */
-	char		*search_after;	/* JSON text of the LAST item's
-					 * searchAfter array (or a top-level
-					 * one), or NULL */
-	char		*start_after_id;/* list meta.startAfterId, or NULL */
-	long long	 start_after;	/* list meta.startAfter (epoch ms); -1
-					 * when absent or null */
-	int		 has_meta;	/* list: a "meta" object was present */
+	long		 total;
+	long		 count;
+	char		*search_after;
+	char		*start_after_id;
+	long long	 start_after;
+	int		 has_meta;
 };
 
 /* POST /contacts/search: {"contacts": [...], "total": n, "traceId": s}. */
@@ -146,11 +150,11 @@ enum webhook_kind {
 struct webhook_event {
 	char	*type;		/* "ContactCreate", ... */
 	char	*location_id;
-	char	*webhook_id;	/* NULL when absent (per-event schemas) */
+	char	*webhook_id;	/* NULL when absent */
 	char	*timestamp;	/* ISO, NULL when absent */
-	char	*id;		/* the object's id (contact/task/note/appt) */
-	char	*contact_id;	/* the contact it belongs to (= id for
-				 * contact events); may be NULL */
+	char	*id;		/* the object's (contact/task/...) */
+	char	*contact_id;	/* its contact (= id for contact
+				 * events); may be NULL */
 	int	 kind;		/* enum webhook_kind */
 	int	 is_delete;	/* *Delete events */
 	/*
@@ -183,11 +187,11 @@ void	 webhook_event_free(struct webhook_event *);
 struct search_req {
 	const char	*location_id;
 	int		 page_limit;	/* always sent */
-	const char	*search_after;	/* raw JSON array text, or NULL */
-	int		 page;		/* sent when > 0 and no search_after */
+	const char	*search_after;	/* JSON array text, or NULL */
+	int		 page;		/* if > 0, no search_after */
 	const char	*query;
-	const char	*sort_field;	/* sort: [{field, direction}] */
-	const char	*sort_dir;	/* "asc"/"desc"; default "asc" */
+	const char	*sort_field;	/* [{field, direction}] */
+	const char	*sort_dir;	/* "asc"/"desc"; "asc" if NULL */
 	const char	*updated_since;	/* ISO: a range gte filter on
 					 * dateUpdated */
 	const char	*email_eq;	/* an eq filter on email */
@@ -206,7 +210,8 @@ char	*codec_note_body(const struct note *);
 /* {"locationId"?,"firstName","lastName","name","email","phone",
  * "companyName","tags","dnd"}; locationId only when location_id is not
  * NULL (create/upsert); tags only when c->tags.n > 0. */
-char	*codec_contact_body(const struct contact *, const char *location_id);
+char	*codec_contact_body(const struct contact *,
+	    const char *location_id);
 
 /*
  * Raw JSON helpers.  Strings returned are new (free()).

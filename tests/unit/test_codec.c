@@ -92,7 +92,8 @@ test_contact(void)
 	enum tri t;
 
 	txt = slurp("get_contact.json", &len);
-	is_int(codec_contact_response(txt, len, &c, &e), 0, "get_contact decodes");
+	is_int(codec_contact_response(txt, len, &c, &e), 0,
+	    "get_contact decodes");
 	is_str(c.id, "Zp4mW8qR2tY6uI0oPa1S", "contact id");
 	is_str(c.name, "Maya Okafor", "contact name");
 	is_str(c.first_name, "Maya", "firstName");
@@ -107,7 +108,8 @@ test_contact(void)
 	is_int(c.tags.n, 3, "three tags");
 	is_str(c.tags.n == 3 ? c.tags.v[2] : NULL, "q3-2025", "third tag");
 	s = codec_get_string(c.raw, "visitorId");
-	is_str(s, "Vz3XcV7bN1mQ5wE9rT2y", "unknown field visitorId kept in raw");
+	is_str(s, "Vz3XcV7bN1mQ5wE9rT2y",
+	    "unknown field visitorId kept in raw");
 	free(s);
 	s = codec_get_json(c.raw, "customFields");
 	is_str(s, "[{\"id\":\"Cf1AbC2dEf3GhI4jKl5M\",\"value\":\"Growth\"},"
@@ -121,7 +123,8 @@ test_contact(void)
 	ok(strchr(c.raw, '\n') == NULL, "raw is compact");
 
 	/* Round trip: decoding the raw gives the same entity and raw. */
-	is_int(codec_contact(c.raw, strlen(c.raw), &c2, &e), 0, "raw re-decodes");
+	is_int(codec_contact(c.raw, strlen(c.raw), &c2, &e), 0,
+	    "raw re-decodes");
 	is_str(c2.raw, c.raw, "raw round trip is stable");
 	is_str(c2.name, c.name, "round trip keeps name");
 	is_int(c2.tags.n, c.tags.n, "round trip keeps tags");
@@ -130,7 +133,8 @@ test_contact(void)
 	free(txt);
 
 	txt = slurp("update_contact.json", &len);
-	is_int(codec_contact_response(txt, len, &c, &e), 0, "update_contact decodes");
+	is_int(codec_contact_response(txt, len, &c, &e), 0,
+	    "update_contact decodes");
 	is_str(c.phone, "+13125550199", "updated phone");
 	is_int(c.tags.n, 2, "updated tags replaced");
 	is_str(c.tags.n == 2 ? c.tags.v[1] : NULL, "customer", "new tag");
@@ -140,7 +144,8 @@ test_contact(void)
 	free(txt);
 
 	txt = slurp("upsert_contact.json", &len);
-	is_int(codec_upsert_response(txt, len, &c, &t, &e), 0, "upsert decodes");
+	is_int(codec_upsert_response(txt, len, &c, &t, &e), 0,
+	    "upsert decodes");
 	is_int(t, TRI_FALSE, "upsert new false");
 	is_str(c.company_name, "Brightlane Logistics LLC", "upsert company");
 	contact_free(&c);
@@ -150,7 +155,8 @@ test_contact(void)
 	free(txt);
 
 	txt = slurp("create_contact.json", &len);
-	is_int(codec_contact_response(txt, len, &c, &e), 0, "create_contact decodes");
+	is_int(codec_contact_response(txt, len, &c, &e), 0,
+	    "create_contact decodes");
 	is_str(c.name, NULL, "created contact has no name");
 	is_str(c.first_name, "Lena", "created firstName");
 	is_str(c.id, "Rt6yU2iO8pA4sD0fG3hJ", "created id");
@@ -179,16 +185,21 @@ test_tasks_notes_events(void)
 	enum tri ok_;
 
 	txt = slurp("get_tasks.json", &len);
-	is_int(codec_tasks_response(txt, len, &tv, &cnt, &e), 0, "get_tasks decodes");
+	is_int(codec_tasks_response(txt, len, &tv, &cnt, &e), 0,
+	    "get_tasks decodes");
 	is_int(cnt, 2, "two tasks");
 	if (cnt == 2) {
 		is_str(tv[0].id, "Tk2LmN8bV5cX1zQ7wE4r", "task 0 id");
-		is_str(tv[0].title, "Send revised warehouse quote", "task 0 title");
+		is_str(tv[0].title, "Send revised warehouse quote",
+		    "task 0 title");
 		is_int(tv[0].completed, TRI_FALSE, "task 0 open");
 		is_int(tv[1].completed, TRI_TRUE, "task 1 completed");
-		is_str(tv[1].due_date, "2025-10-09T17:30:00.000Z", "task 1 dueDate");
-		is_str(tv[1].assigned_to, "Mn8bV4cX0zL6kJ2hG5fD", "task 1 assignedTo");
-		is_str(tv[1].contact_id, "Zp4mW8qR2tY6uI0oPa1S", "task 1 contactId");
+		is_str(tv[1].due_date, "2025-10-09T17:30:00.000Z",
+		    "task 1 dueDate");
+		is_str(tv[1].assigned_to, "Mn8bV4cX0zL6kJ2hG5fD",
+		    "task 1 assignedTo");
+		is_str(tv[1].contact_id, "Zp4mW8qR2tY6uI0oPa1S",
+		    "task 1 contactId");
 	}
 	tasks_free(tv, cnt);
 	free(txt);
@@ -199,7 +210,8 @@ test_tasks_notes_events(void)
 		ok(t.id != NULL && t.raw != NULL && t.completed != TRI_UNSET,
 		    "%s: id, raw, completed", task_files[i]);
 		if (i == 3)
-			is_int(t.completed, TRI_TRUE, "complete_task completed");
+			is_int(t.completed, TRI_TRUE,
+			    "complete_task completed");
 		if (i == 2)
 			is_str(t.title, "Send revised warehouse quote (v2)",
 			    "update_task title");
@@ -208,7 +220,8 @@ test_tasks_notes_events(void)
 	}
 
 	txt = slurp("get_notes.json", &len);
-	is_int(codec_notes_response(txt, len, &nv, &cnt, &e), 0, "get_notes decodes");
+	is_int(codec_notes_response(txt, len, &nv, &cnt, &e), 0,
+	    "get_notes decodes");
 	is_int(cnt, 2, "two notes");
 	if (cnt == 2) {
 		is_str(nv[0].title, "Discovery call", "note 0 title");
@@ -216,7 +229,8 @@ test_tasks_notes_events(void)
 		is_int(nv[0].pinned, TRI_TRUE, "note 0 pinned");
 		is_int(nv[1].pinned, TRI_FALSE, "note 1 not pinned");
 		is_str(nv[1].user_id, "Mn8bV4cX0zL6kJ2hG5fD", "note 1 userId");
-		is_str(nv[1].date_added, "2025-09-22T13:47:05.930Z", "note 1 dateAdded");
+		is_str(nv[1].date_added, "2025-09-22T13:47:05.930Z",
+		    "note 1 dateAdded");
 	}
 	notes_free(nv, cnt);
 	free(txt);
@@ -237,11 +251,14 @@ test_tasks_notes_events(void)
 	if (cnt == 2) {
 		is_str(av[0].id, "Ap6RtY0uI4oP8aS2dF5g", "event id");
 		is_str(av[0].calendar_id, "Cl3DfG7hJ1kL5zX9cV2b", "calendarId");
-		is_str(av[0].start_time, "2025-10-09 17:30:00", "zone-less startTime");
+		is_str(av[0].start_time, "2025-10-09 17:30:00",
+		    "zone-less startTime");
 		is_str(av[0].end_time, "2025-10-09 18:15:00", "endTime");
 		is_str(av[0].status, "booked", "status");
-		is_str(av[0].appointment_status, "confirmed", "appointmentStatus");
-		is_str(av[0].address, "https://meet.example.com/brightlane-demo",
+		is_str(av[0].appointment_status, "confirmed",
+		    "appointmentStatus");
+		is_str(av[0].address,
+		    "https://meet.example.com/brightlane-demo",
 		    "address");
 		is_str(av[1].notes, "", "empty notes stay empty, not NULL");
 		is_str(av[1].title, "Intro call", "event 1 title");
@@ -256,7 +273,8 @@ test_tasks_notes_events(void)
 	strv_free(&sv);
 	free(txt);
 	txt = slurp("remove_tags.json", &len);
-	is_int(codec_tags_response(txt, len, &sv, &e), 0, "remove_tags decodes");
+	is_int(codec_tags_response(txt, len, &sv, &e), 0,
+	    "remove_tags decodes");
 	is_int(sv.n, 3, "three tags after remove");
 	strv_free(&sv);
 	free(txt);
@@ -282,7 +300,8 @@ test_tasks_notes_events(void)
 	is_int(ok_, TRI_TRUE, "bulk success spelling");
 	free(txt);
 	txt = heap("{\"traceId\":\"x\"}", &len);
-	is_int(codec_succeeded(txt, len, &ok_, &e), 0, "no success key is fine");
+	is_int(codec_succeeded(txt, len, &ok_, &e), 0,
+	    "no success key is fine");
 	is_int(ok_, TRI_UNSET, "no success key is unset");
 	free(txt);
 }
@@ -319,7 +338,8 @@ test_pages(void)
 	free(txt);
 
 	txt = slurp("get_contacts_deprecated.json", &len);
-	is_int(codec_list_page(txt, len, &pg, &e), 0, "deprecated list decodes");
+	is_int(codec_list_page(txt, len, &pg, &e), 0,
+	    "deprecated list decodes");
 	is_int(pg.n, 3, "three listed");
 	is_int(pg.count, 3, "count");
 	is_int(pg.total, 57, "meta total");
@@ -328,7 +348,8 @@ test_pages(void)
 	ok(pg.start_after == 1748874067512LL, "meta startAfter epoch ms");
 	is_str(pg.search_after, NULL, "list has no searchAfter");
 	if (pg.n == 3) {
-		is_str(pg.v[0].email, "lena.fischer@nordhaus.de", "list item email");
+		is_str(pg.v[0].email, "lena.fischer@nordhaus.de",
+		    "list item email");
 		is_int(pg.v[2].tags.n, 3, "list item tags");
 		is_str(pg.v[0].name, NULL, "sparse list item has no name");
 	}
@@ -336,7 +357,8 @@ test_pages(void)
 	free(txt);
 
 	txt = heap("{\"contacts\":[],\"count\":0,\"meta\":{\"total\":3,"
-	    "\"startAfter\":null,\"startAfterId\":null,\"nextPage\":null}}", &len);
+	    "\"startAfter\":null,\"startAfterId\":null,\"nextPage\":null}}",
+	    &len);
 	is_int(codec_list_page(txt, len, &pg, &e), 0, "last list page decodes");
 	ok(pg.start_after == -1 && pg.start_after_id == NULL && pg.has_meta,
 	    "null cursor reads as absent");
@@ -344,7 +366,8 @@ test_pages(void)
 	free(txt);
 
 	txt = slurp("get_contacts_by_business.json", &len);
-	is_int(codec_business_page(txt, len, &pg, &e), 0, "business page decodes");
+	is_int(codec_business_page(txt, len, &pg, &e), 0,
+	    "business page decodes");
 	is_int(pg.n, 2, "two in business");
 	is_int(pg.count, 2, "business count");
 	is_int(pg.total, 2, "business total from count");
@@ -362,14 +385,16 @@ test_pages(void)
 	contact_page_free(&pg);
 	free(txt);
 
-	txt = heap("{\"contacts\":[],\"total\":0,\"searchAfter\":[5,\"z\"]}", &len);
+	txt = heap("{\"contacts\":[],\"total\":0,\"searchAfter\":[5,\"z\"]}",
+	    &len);
 	codec_search_page(txt, len, &pg, &e);
 	is_str(pg.search_after, "[5,\"z\"]", "top-level searchAfter used");
 	contact_page_free(&pg);
 	free(txt);
 
 	txt = heap("{\"contacts\":{\"id\":\"a\"}}", &len);
-	is_int(codec_search_page(txt, len, &pg, &e), ERR_PARSE, "contacts object rejected");
+	is_int(codec_search_page(txt, len, &pg, &e), ERR_PARSE,
+	    "contacts object rejected");
 	is_str(e.msg, "contacts: expected an array", "message names contacts");
 	ok(pg.v == NULL && pg.n == 0 && pg.search_after == NULL, "page zeroed");
 	free(txt);
@@ -383,10 +408,13 @@ test_errors(void)
 	} files[] = {
 		{ "errors/400.json", "Bad Request" },
 		{ "errors/401.json", "Invalid token: access token is invalid" },
-		{ "errors/403.json", "You do not have permission to access this resource" },
+		{ "errors/403.json",
+		    "You do not have permission to access this resource" },
 		{ "errors/404.json", "Contact not found" },
-		{ "errors/422.json", "title should not be empty; dueDate must be "
-		    "a valid ISO 8601 date string; completed must be a boolean value" },
+		{ "errors/422.json",
+		    "title should not be empty; dueDate must be a valid "
+		    "ISO 8601 date string; completed must be a boolean "
+		    "value" },
 		{ "errors/429.json", "Too many requests" },
 	};
 	static const struct {
@@ -409,7 +437,8 @@ test_errors(void)
 
 	for (size_t i = 0; i < nitems(files); i++) {
 		txt = slurp(files[i].file, &len);
-		is_int(codec_error_message(txt, len, msg, sizeof msg), 1, files[i].file);
+		is_int(codec_error_message(txt, len, msg, sizeof msg), 1,
+		    files[i].file);
 		is_str(msg, files[i].want, files[i].file);
 		free(txt);
 	}
@@ -551,7 +580,8 @@ test_requests(void)
 	r.sort_field = "dateAdded";
 	r.sort_dir = "desc";
 	got = codec_search_request(&r);
-	is_str(got, "{\"locationId\":\"k3VwQ9pLmT2xR7bNc4Ha\",\"pageLimit\":100,"
+	is_str(got,
+	    "{\"locationId\":\"k3VwQ9pLmT2xR7bNc4Ha\",\"pageLimit\":100,"
 	    "\"page\":1,\"sort\":[{\"field\":\"dateAdded\",\"direction\":"
 	    "\"desc\"}]}", "search request, page mode");
 	free(got);
@@ -572,13 +602,15 @@ test_requests(void)
 	r.updated_since = "2025-06-01T00:00:00.000Z";
 	r.email_eq = "a@b.c";
 	got = codec_search_request(&r);
-	is_str(got, "{\"locationId\":\"k3VwQ9pLmT2xR7bNc4Ha\",\"pageLimit\":500,"
+	is_str(got,
+	    "{\"locationId\":\"k3VwQ9pLmT2xR7bNc4Ha\",\"pageLimit\":500,"
 	    "\"searchAfter\":[1748874067512,\"Zp4mW8qR2tY6uI0oPa1S\"],"
 	    "\"query\":\"brightlane\",\"filters\":[{\"field\":\"dateUpdated\","
 	    "\"operator\":\"range\",\"value\":{\"gte\":"
 	    "\"2025-06-01T00:00:00.000Z\"}},{\"field\":\"email\",\"operator\":"
 	    "\"eq\",\"value\":\"a@b.c\"}],\"sort\":[{\"field\":\"dateUpdated\","
-	    "\"direction\":\"asc\"}]}", "search request, cursor mode + filters");
+	    "\"direction\":\"asc\"}]}",
+	    "search request, cursor mode + filters");
 	free(got);
 	free(cursor);
 	r.search_after = "{\"a\":1}";
@@ -620,18 +652,28 @@ test_webhooks(void)
 	size_t len;
 
 	for (size_t i = 0; i < nitems(contact_types); i++) {
-		snprintf(path, sizeof path, "webhooks/%s.json", contact_types[i]);
+		snprintf(path, sizeof path, "webhooks/%s.json",
+		    contact_types[i]);
 		check_webhook(path, WH_CONTACT, i == 2, "Zp4mW8qR2tY6uI0oPa1S");
 	}
-	check_webhook("webhooks/TaskCreate.json", WH_TASK, 0, "Tk4ZaQ8xSw2EdC6rFv0T");
-	check_webhook("webhooks/TaskComplete.json", WH_TASK, 0, "Tk2LmN8bV5cX1zQ7wE4r");
-	check_webhook("webhooks/TaskDelete.json", WH_TASK, 1, "Tk9PoI3uY7tR2eW6qA1s");
-	check_webhook("webhooks/NoteCreate.json", WH_NOTE, 0, "Nt1ZxC5vB9nM3aS7dF2g");
-	check_webhook("webhooks/NoteUpdate.json", WH_NOTE, 0, "Nt8QwE2rT6yU0iO4pA7s");
-	check_webhook("webhooks/NoteDelete.json", WH_NOTE, 1, "Nt5GhJ1kL7zX3cV9bN2m");
-	check_webhook("webhooks/AppointmentCreate.json", WH_APPT, 0, "Ap6RtY0uI4oP8aS2dF5g");
-	check_webhook("webhooks/AppointmentUpdate.json", WH_APPT, 0, "Ap6RtY0uI4oP8aS2dF5g");
-	check_webhook("webhooks/AppointmentDelete.json", WH_APPT, 1, "Ap6RtY0uI4oP8aS2dF5g");
+	check_webhook("webhooks/TaskCreate.json", WH_TASK, 0,
+	    "Tk4ZaQ8xSw2EdC6rFv0T");
+	check_webhook("webhooks/TaskComplete.json", WH_TASK, 0,
+	    "Tk2LmN8bV5cX1zQ7wE4r");
+	check_webhook("webhooks/TaskDelete.json", WH_TASK, 1,
+	    "Tk9PoI3uY7tR2eW6qA1s");
+	check_webhook("webhooks/NoteCreate.json", WH_NOTE, 0,
+	    "Nt1ZxC5vB9nM3aS7dF2g");
+	check_webhook("webhooks/NoteUpdate.json", WH_NOTE, 0,
+	    "Nt8QwE2rT6yU0iO4pA7s");
+	check_webhook("webhooks/NoteDelete.json", WH_NOTE, 1,
+	    "Nt5GhJ1kL7zX3cV9bN2m");
+	check_webhook("webhooks/AppointmentCreate.json", WH_APPT, 0,
+	    "Ap6RtY0uI4oP8aS2dF5g");
+	check_webhook("webhooks/AppointmentUpdate.json", WH_APPT, 0,
+	    "Ap6RtY0uI4oP8aS2dF5g");
+	check_webhook("webhooks/AppointmentDelete.json", WH_APPT, 1,
+	    "Ap6RtY0uI4oP8aS2dF5g");
 
 	txt = slurp("webhooks/ContactDndUpdate.json", &len);
 	codec_webhook(txt, len, &w, &e);
@@ -652,7 +694,8 @@ test_webhooks(void)
 
 	txt = slurp("webhooks/ContactTagUpdate.json", &len);
 	codec_webhook(txt, len, &w, &e);
-	ok(w.contact.tags.n == 2 && strcmp(w.contact.tags.v[1], "customer") == 0,
+	ok(w.contact.tags.n == 2 && strcmp(w.contact.tags.v[1],
+	    "customer") == 0,
 	    "tag update carries the new tag set");
 	webhook_event_free(&w);
 	free(txt);
@@ -672,7 +715,8 @@ test_webhooks(void)
 
 	txt = slurp("webhooks/TaskCreate.json", &len);
 	codec_webhook(txt, len, &w, &e);
-	is_int(w.task.completed, TRI_UNSET, "TaskCreate leaves completed unset");
+	is_int(w.task.completed, TRI_UNSET,
+	    "TaskCreate leaves completed unset");
 	webhook_event_free(&w);
 	free(txt);
 
@@ -687,20 +731,24 @@ test_webhooks(void)
 	txt = slurp("webhooks/AppointmentDelete.json", &len);
 	codec_webhook(txt, len, &w, &e);
 	is_str(w.appt.appointment_status, "cancelled", "appointment status");
-	is_str(w.appt.start_time, "2025-10-09T12:30:00-05:00", "ISO start with offset");
+	is_str(w.appt.start_time, "2025-10-09T12:30:00-05:00",
+	    "ISO start with offset");
 	s = codec_get_string(w.appt.raw, "source");
 	is_str(s, "booking_widget", "appointment raw is the nested object");
 	free(s);
 	webhook_event_free(&w);
 	free(txt);
 
-	txt = heap("{\"type\":\"NoteCreate\",\"locationId\":\"L\",\"id\":\"n1\","
-	    "\"contactId\":\"c1\",\"body\":\"hi\",\"webhookId\":\"w-1\","
+	txt = heap("{\"type\":\"NoteCreate\",\"locationId\":\"L\","
+	    "\"id\":\"n1\",\"contactId\":\"c1\",\"body\":\"hi\","
+	    "\"webhookId\":\"w-1\","
 	    "\"timestamp\":\"2025-10-02T16:41:00.250Z\"}", &len);
-	is_int(codec_webhook(txt, len, &w, &e), 0, "webhook with replay fields");
+	is_int(codec_webhook(txt, len, &w, &e), 0,
+	    "webhook with replay fields");
 	is_str(w.webhook_id, "w-1", "webhookId");
 	is_str(w.timestamp, "2025-10-02T16:41:00.250Z", "timestamp");
-	is_str(w.note.raw, "{\"id\":\"n1\",\"contactId\":\"c1\",\"body\":\"hi\"}",
+	is_str(w.note.raw,
+	    "{\"id\":\"n1\",\"contactId\":\"c1\",\"body\":\"hi\"}",
 	    "note raw has only the note's fields");
 	webhook_event_free(&w);
 	free(txt);
@@ -711,12 +759,16 @@ test_webhooks(void)
 	webhook_event_free(&w);
 	free(txt);
 	txt = heap("{\"locationId\":\"L\",\"id\":\"x\"}", &len);
-	is_int(codec_webhook(txt, len, &w, &e), ERR_PARSE, "missing type rejected");
+	is_int(codec_webhook(txt, len, &w, &e), ERR_PARSE,
+	    "missing type rejected");
 	ok(w.raw == NULL && w.type == NULL, "event zeroed on error");
 	free(txt);
-	txt = heap("{\"type\":\"AppointmentCreate\",\"appointment\":[1]}", &len);
-	is_int(codec_webhook(txt, len, &w, &e), ERR_PARSE, "appointment not an object");
-	is_str(e.msg, "webhook AppointmentCreate: appointment: expected an object",
+	txt = heap("{\"type\":\"AppointmentCreate\",\"appointment\":[1]}",
+	    &len);
+	is_int(codec_webhook(txt, len, &w, &e), ERR_PARSE,
+	    "appointment not an object");
+	is_str(e.msg,
+	    "webhook AppointmentCreate: appointment: expected an object",
 	    "appointment error message");
 	ok(w.raw == NULL && w.type == NULL, "no leak on appointment error");
 	free(txt);
@@ -743,7 +795,8 @@ test_lenient(void)
 	free(txt);
 
 	txt = heap("{\"contact\":{}}", &len);
-	is_int(codec_contact_response(txt, len, &c, &e), 0, "empty contact decodes");
+	is_int(codec_contact_response(txt, len, &c, &e), 0,
+	    "empty contact decodes");
 	ok(c.id == NULL && c.name == NULL && c.dnd == TRI_UNSET &&
 	    c.tags.v == NULL, "absent fields are NULL/unset");
 	is_str(c.raw, "{}", "empty raw");
@@ -759,8 +812,10 @@ test_lenient(void)
 	is_str(c.phone, "13125550148", "big number as integer text");
 	is_int(c.dnd, TRI_TRUE, "string boolean");
 	ok(c.tags.n == 3 && strcmp(c.tags.v[1], "2") == 0 &&
-	    strcmp(c.tags.v[2], "1.5") == 0, "scalar tags kept, others skipped");
-	ok(c.email == NULL && c.last_name == NULL, "object/array as string ignored");
+	    strcmp(c.tags.v[2], "1.5") == 0,
+	    "scalar tags kept, others skipped");
+	ok(c.email == NULL && c.last_name == NULL,
+	    "object/array as string ignored");
 	contact_free(&c);
 	free(txt);
 
@@ -782,12 +837,14 @@ test_lenient(void)
 	free(txt);
 
 	txt = heap("{\"tasks\":{}}", &len);
-	is_int(codec_tasks_response(txt, len, &tv, &cnt, &e), ERR_PARSE, "tasks object");
+	is_int(codec_tasks_response(txt, len, &tv, &cnt, &e), ERR_PARSE,
+	    "tasks object");
 	is_str(e.msg, "tasks: expected an array", "tasks message");
 	ok(tv == NULL && cnt == 0, "nothing returned on error");
 	free(txt);
 	txt = heap("{\"tasks\":[{\"id\":\"a\"},7]}", &len);
-	is_int(codec_tasks_response(txt, len, &tv, &cnt, &e), ERR_PARSE, "task item number");
+	is_int(codec_tasks_response(txt, len, &tv, &cnt, &e), ERR_PARSE,
+	    "task item number");
 	is_str(e.msg, "tasks[1]: expected an object", "item message");
 	free(txt);
 	txt = heap("{\"tasks\":null}", &len);
@@ -804,12 +861,14 @@ test_lenient(void)
 	is_str(e.msg, "task: expected an object", "task message");
 	free(txt);
 	txt = heap("{}", &len);
-	is_int(codec_contact_response(txt, len, &c, &e), ERR_PARSE, "contact missing");
+	is_int(codec_contact_response(txt, len, &c, &e), ERR_PARSE,
+	    "contact missing");
 	is_str(e.msg, "contact: missing", "missing message");
 	ok(c.raw == NULL, "contact zeroed");
 	free(txt);
 	txt = heap("{\"tags\":5}", &len);
-	is_int(codec_tags_response(txt, len, &sv, &e), ERR_PARSE, "tags number");
+	is_int(codec_tags_response(txt, len, &sv, &e), ERR_PARSE,
+	    "tags number");
 	free(txt);
 
 	/* UTF-8 and escapes. */
@@ -862,7 +921,8 @@ all_decoders_fail(const char *json, size_t len)
 	bad += codec_events_response(json, len, &av, &cnt, NULL) != ERR_PARSE;
 	bad += codec_tags_response(json, len, &sv, NULL) != ERR_PARSE;
 	bad += codec_succeeded(json, len, &tr, NULL) != ERR_PARSE;
-	bad += codec_search_page(json, len, &pg, NULL) != ERR_PARSE || pg.v != NULL;
+	bad += codec_search_page(json, len, &pg,
+	    NULL) != ERR_PARSE || pg.v != NULL;
 	bad += codec_list_page(json, len, &pg, NULL) != ERR_PARSE;
 	bad += codec_business_page(json, len, &pg, NULL) != ERR_PARSE;
 	bad += codec_oauth_token(json, len, &tok, NULL) != ERR_PARSE;
@@ -878,7 +938,8 @@ test_malformed(void)
 	    "get_appointments.json", "get_contacts_deprecated.json",
 	    "webhooks/ContactDndUpdate.json", "webhooks/AppointmentUpdate.json",
 	    "errors/422.json", "add_tags.json" };
-	static const char *const bad[] = { "", " ", "{", "{\"a\":", "{\"a\":1,}",
+	static const char *const bad[] = { "", " ", "{", "{\"a\":",
+	    "{\"a\":1,}",
 	    "{\"contact\":{\"id\":\"a\",}}", "[1,2]", "null", "\"s\"", "42",
 	    "{}x", "{} {}", "{\"a\":\"\\ud800\"}", "{'a':1}", "{\"a\":tru}",
 	    "{\"a\":\"\\x\"}" };
@@ -904,7 +965,8 @@ test_malformed(void)
 				failures++;
 			free(p);
 		}
-		ok(failures == 0 && tried > 0, "%s: %zu truncations all ERR_PARSE",
+		ok(failures == 0 && tried > 0,
+		    "%s: %zu truncations all ERR_PARSE",
 		    files[i], tried);
 		free(txt);
 	}
@@ -914,7 +976,8 @@ test_malformed(void)
 
 		is_int(codec_contact_response(txt, len / 2, &c, &e), ERR_PARSE,
 		    "half a contact");
-		ok(strstr(e.msg, "JSON") != NULL, "message says JSON: %s", e.msg);
+		ok(strstr(e.msg, "JSON") != NULL, "message says JSON: %s",
+		    e.msg);
 	}
 	free(txt);
 	for (size_t i = 0; i < nitems(bad); i++) {
@@ -933,7 +996,8 @@ test_malformed(void)
 	txt = heap("{\"a\":1}x", &len);
 	ok(!codec_valid(txt, len), "trailing garbage invalid");
 	free(txt);
-	ok(!codec_valid(NULL, 0) && !codec_valid("{", 1), "empty/partial invalid");
+	ok(!codec_valid(NULL, 0) && !codec_valid("{", 1),
+	    "empty/partial invalid");
 	txt = heap("\xef\xbb\xbf{\"a\":1}", &len);
 	ok(codec_valid(txt, len), "a UTF-8 byte order mark is tolerated");
 	free(txt);
@@ -951,7 +1015,8 @@ test_helpers(void)
 	is_str(s, "{\"a\":{\"n\":2},\"b\":null,\"c\":[1],\"d\":true}",
 	    "merge replaces in place, nulls, appends");
 	free(s);
-	s = codec_merge("{\"tags\":[\"a\",\"b\"],\"x\":1}", "{\"tags\":[\"c\"]}");
+	s = codec_merge("{\"tags\":[\"a\",\"b\"],\"x\":1}",
+	    "{\"tags\":[\"c\"]}");
 	is_str(s, "{\"tags\":[\"c\"],\"x\":1}", "merge is shallow");
 	free(s);
 	s = codec_merge("{\"a\":1}", "{}");
@@ -963,7 +1028,8 @@ test_helpers(void)
 	ok(codec_merge(NULL, "{}") == NULL, "merge of NULL refused");
 
 	s = codec_quote("a\"b\\c\n\t\x01 é 山");
-	is_str(s, "\"a\\\"b\\\\c\\n\\t\\u0001 é 山\"", "quote escapes, keeps UTF-8");
+	is_str(s, "\"a\\\"b\\\\c\\n\\t\\u0001 é 山\"",
+	    "quote escapes, keeps UTF-8");
 	ok(codec_valid(s, strlen(s)), "quoted string is valid JSON");
 	free(s);
 	s = codec_quote(NULL);
@@ -974,7 +1040,8 @@ test_helpers(void)
 	free(s);
 
 	s = codec_with_nulls("{\"id\":\"x\",\"email\":\"e\"}", keys);
-	is_str(s, "{\"id\":\"x\",\"email\":\"e\",\"firstName\":null,\"tags\":null}",
+	is_str(s,
+	    "{\"id\":\"x\",\"email\":\"e\",\"firstName\":null,\"tags\":null}",
 	    "with_nulls adds absent keys");
 	free(s);
 	s = codec_with_nulls("{\"id\":null}", keys + 3);
@@ -985,8 +1052,10 @@ test_helpers(void)
 	s = codec_get_string("{\"a\":\"x\",\"n\":5,\"z\":null}", "a");
 	is_str(s, "x", "get_string");
 	free(s);
-	ok(codec_get_string("{\"n\":5}", "n") == NULL, "get_string number is NULL");
-	ok(codec_get_string("{\"z\":null}", "z") == NULL, "get_string null is NULL");
+	ok(codec_get_string("{\"n\":5}", "n") == NULL,
+	    "get_string number is NULL");
+	ok(codec_get_string("{\"z\":null}", "z") == NULL,
+	    "get_string null is NULL");
 	ok(codec_get_string("{}", "a") == NULL, "get_string absent");
 	ok(codec_get_string("x", "a") == NULL, "get_string bad raw");
 	s = codec_get_json("{\"z\":null}", "z");
@@ -1025,7 +1094,8 @@ test_oauth(void)
 	oauth_token_free(&tok);
 	free(txt);
 	txt = heap("{\"error\":\"invalid_grant\"}", &len);
-	is_int(codec_oauth_token(txt, len, &tok, &e), ERR_PARSE, "no access_token");
+	is_int(codec_oauth_token(txt, len, &tok, &e), ERR_PARSE,
+	    "no access_token");
 	is_str(e.msg, "access_token: missing", "token message");
 	ok(tok.access_token == NULL, "token zeroed");
 	free(txt);
@@ -1054,11 +1124,13 @@ test_speed(void)
 		buf_printf(&b, "%s%s", i ? "," : "", item);
 	buf_puts(&b, "],\"total\":500}");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	is_int(codec_search_page(b.data, b.len, &pg, &e), 0, "500-contact page");
+	is_int(codec_search_page(b.data, b.len, &pg, &e), 0,
+	    "500-contact page");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	ms = (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6;
 	is_int(pg.n, 500, "500 decoded");
-	printf("# decoded 500 search contacts (%zu bytes) in %.2f ms\n", b.len, ms);
+	printf("# decoded 500 search contacts (%zu bytes) in %.2f ms\n", b.len,
+	    ms);
 	ok(pg.search_after != NULL, "cursor from the 500th");
 	contact_page_free(&pg);
 	buf_free(&b);
@@ -1173,7 +1245,8 @@ test_every_file(void)
 			continue;
 		while ((de = readdir(d)) != NULL) {
 			len = strlen(de->d_name);
-			if (len < 6 || strcmp(de->d_name + len - 5, ".json") != 0)
+			if (len < 6 || strcmp(de->d_name + len - 5,
+			    ".json") != 0)
 				continue;
 			snprintf(rel, sizeof rel, "%s%s", sub[i], de->d_name);
 			txt = slurp(rel, &len);
@@ -1182,13 +1255,17 @@ test_every_file(void)
 				r = decode_by_key(rel, txt, len);
 				ok(r > 0, "%s decodes (%d entities)", rel, r);
 			} else if (i == 1) {
-				r = codec_error_message(txt, len, msg, sizeof msg);
-				ok(r == 1 && msg[0] != '\0', "%s: \"%s\"", rel, msg);
+				r = codec_error_message(txt, len, msg,
+				    sizeof msg);
+				ok(r == 1 && msg[0] != '\0', "%s: \"%s\"", rel,
+				    msg);
 			} else if (i == 2) {
-				ok(codec_valid(txt, len), "%s is valid JSON", rel);
+				ok(codec_valid(txt, len), "%s is valid JSON",
+				    rel);
 			} else {
 				r = codec_webhook(txt, len, &w, NULL);
-				ok(r == 0 && w.kind != WH_UNKNOWN && w.id != NULL,
+				ok(r == 0 && w.kind != WH_UNKNOWN &&
+				    w.id != NULL,
 				    "%s: %s kind %d id %s", rel,
 				    w.type ? w.type : "?", w.kind,
 				    w.id ? w.id : "?");
