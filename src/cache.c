@@ -33,7 +33,8 @@
 
 static const char *const sqls[Q__COUNT] = {
 	[Q_CONTACT_FIND] = "SELECT rid, synced_at, deleted, local, raw, tags, "
-	    "dname, email, phone, company FROM contacts WHERE id = ?1",
+	    "dname, email, phone, company, sort_key FROM contacts "
+	    "WHERE id = ?1",
 	[Q_CONTACT_INSERT] = "INSERT INTO contacts(id, location_id, "
 	    "first_name, last_name, name, dname, email, phone, company, tags, "
 	    "dnd, date_added, date_updated, raw, synced_at, local, sort_key) "
@@ -57,8 +58,8 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_CONTACT_SORTKEY] = "SELECT sort_key FROM contacts WHERE id = ?1 "
 	    "AND deleted = 0",
 	[Q_TAGS_CLEAR] = "DELETE FROM contact_tags WHERE crid = ?1",
-	[Q_TAG_INSERT] = "INSERT OR IGNORE INTO contact_tags(crid, pos, tag) "
-	    "VALUES (?1, ?2, ?3)",
+	[Q_TAG_INSERT] = "INSERT OR IGNORE INTO contact_tags(crid, pos, tag, "
+	    "sort_key) VALUES (?1, ?2, ?3, ?4)",
 	[Q_TASK_UPSERT] = "INSERT INTO tasks(id, contact_id, title, body, "
 	    "assigned_to, due_date, completed, raw, local) VALUES (?1, ?2, ?3, "
 	    "?4, ?5, ?6, ?7, ?8, max(?9, 0)) ON CONFLICT(id) DO UPDATE SET "
@@ -555,6 +556,10 @@ cache_open(struct cache **cp, const char *path, struct err *e)
 		rc = exec_sql(c, "PRAGMA cache_size = -16384", e);
 	if (rc == 0)
 		rc = exec_sql(c, "PRAGMA temp_store = MEMORY", e);
+	/* Reads through the page cache of the OS, without a syscall per
+	 * page: searches that touch many rows of a big cache need it. */
+	if (rc == 0 && !memory)
+		rc = exec_sql(c, "PRAGMA mmap_size = 1073741824", e);
 	if (rc)
 		goto fail;
 	rc = cache_schema_migrate(c->db, path, e);
@@ -691,6 +696,7 @@ cache_contact_state(struct cache *c, const char *id, struct contact_state *out,
 		out->email = cache_col(st, 7);
 		out->phone = cache_col(st, 8);
 		out->company = cache_col(st, 9);
+		out->sort_key = cache_col(st, 10);
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
 		rc = err_set(e, ERR_NOTFOUND, "contact %s is not in the cache",
@@ -711,6 +717,7 @@ cache_contact_state_free(struct contact_state *s)
 	free(s->email);
 	free(s->phone);
 	free(s->company);
+	free(s->sort_key);
 	memset(s, 0, sizeof *s);
 }
 
@@ -801,8 +808,9 @@ fts_slot(const struct cache *c, long long rid)
 
 /*
  * Note that contact rid's index entry must be rewritten; old holds the
- * values indexed now (NULL for a new row).  The first call per rid in a
- * transaction wins: the index still holds that row's values.
+ * row as it is now (NULL for a new row; a deleted row has no entry).  The
+ * first call per rid in a transaction wins: the index still holds that
+ * row's values.
  */
 static int
 fts_queue(struct cache *c, long long rid, const struct contact_state *old,
@@ -830,7 +838,7 @@ fts_queue(struct cache *c, long long rid, const struct contact_state *old,
 	p = &c->fp[c->nfp++];
 	memset(p, 0, sizeof *p);
 	p->rid = rid;
-	if (old != NULL) {
+	if (old != NULL && !old->deleted) {
 		p->had_old = 1;
 		p->dname = xstrdup0(old->dname);
 		p->email = xstrdup0(old->email);
@@ -854,7 +862,8 @@ fts_flush(struct cache *c, struct err *e)
 	if (c->nfp == 0)
 		return 0;
 	if (sqlite3_prepare_v2(c->db, "SELECT dname, email, phone, company, "
-	    "tags FROM contacts WHERE rid = ?1", -1, &st, NULL) != SQLITE_OK) {
+	    "tags FROM contacts WHERE rid = ?1 AND deleted = 0", -1, &st,
+	    NULL) != SQLITE_OK) {
 		fts_pending_clear(c);
 		return cache_dberr(c, e, "search index");
 	}
@@ -931,9 +940,10 @@ contact_synth_raw(const struct contact *ct)
 	return raw != NULL ? raw : xstrdup("{}");
 }
 
+/* The contact's rows in contact_tags (one per tag, case-insensitively). */
 static int
 write_tags(struct cache *c, long long rid, int clear, const struct strv *tags,
-    struct err *e)
+    const char *sort_key, struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -947,13 +957,20 @@ write_tags(struct cache *c, long long rid, int clear, const struct strv *tags,
 		if (rc)
 			return rc;
 	}
-	for (size_t i = 0; i < tags->n; i++) {
+	for (size_t i = 0; tags != NULL && i < tags->n; i++) {
+		int dup = 0;
+
+		for (size_t j = 0; j < i && !dup; j++)
+			dup = strcasecmp(tags->v[i], tags->v[j]) == 0;
+		if (dup)
+			continue;
 		st = cache_stmt(c, Q_TAG_INSERT, e);
 		if (st == NULL)
 			return ERR_DB;
 		sqlite3_bind_int64(st, 1, rid);
 		sqlite3_bind_int64(st, 2, (long long)i);
 		cache_bind(st, 3, tags->v[i]);
+		cache_bind(st, 4, sort_key);
 		rc = cache_exec_stmt(c, st, e, "insert tag");
 		if (rc)
 			return rc;
@@ -1015,13 +1032,13 @@ cache_contact_write(struct cache *c, const struct contact *ct,
 	rid = exists ? old.rid : sqlite3_last_insert_rowid(c->db);
 	if (!exists)
 		rc = fts_queue(c, rid, NULL, e);
-	else if (!(same(old.dname, dname) && same(old.email, ct->email) &&
-	    same(old.phone, ct->phone) && same(old.company, ct->company_name) &&
-	    same(old.tags, tagsjson)))
+	else if (old.deleted || !(same(old.dname, dname) &&
+	    same(old.email, ct->email) && same(old.phone, ct->phone) &&
+	    same(old.company, ct->company_name) && same(old.tags, tagsjson)))
 		rc = fts_queue(c, rid, &old, e);
-	if (rc == 0 && (!exists || old.deleted || old.tags == NULL ||
-	    strcmp(old.tags, tagsjson) != 0))
-		rc = write_tags(c, rid, exists, &ct->tags, e);
+	if (rc == 0 && (!exists || old.deleted || !same(old.tags, tagsjson) ||
+	    !same(old.sort_key, key)))
+		rc = write_tags(c, rid, exists, &ct->tags, key, e);
 out:
 	if (rc)
 		err_prefix(e, "contact %s", ct->id);
@@ -1053,19 +1070,19 @@ cache_contact_set_deleted(struct cache *c, const char *id, int deleted,
 	rc = cache_exec_stmt(c, st, e, "mark contact deleted");
 	if (rc)
 		goto out;
+	if (deleted == s.deleted)
+		goto out;
+	/* Deleted contacts have no tags rows and no search entry. */
+	rc = fts_queue(c, s.rid, &s, e);
+	if (rc)
+		goto out;
 	if (deleted) {
-		st = cache_stmt(c, Q_TAGS_CLEAR, e);
-		if (st == NULL) {
-			rc = ERR_DB;
-			goto out;
-		}
-		sqlite3_bind_int64(st, 1, s.rid);
-		rc = cache_exec_stmt(c, st, e, "clear tags");
+		rc = write_tags(c, s.rid, 1, NULL, NULL, e);
 	} else {
 		struct strv tags;
 
 		tags_from_json(s.tags, &tags);
-		rc = write_tags(c, s.rid, 1, &tags, e);
+		rc = write_tags(c, s.rid, 1, &tags, s.sort_key, e);
 		strv_free(&tags);
 	}
 out:
@@ -1780,10 +1797,21 @@ _Static_assert(LM__COUNT * 2 * 3 == CACHE_LIST_SLOTS, "list slots");
 	"c.name, c.email, c.phone, c.company, c.tags, c.dnd, c.date_added, " \
 	"c.date_updated, c.raw, c.synced_at"
 
+/*
+ * One statement per (mode, search?, number of tags).  With a tag the page
+ * is read off the tag index (tag, sort_key) in order, so a tag filter costs
+ * the page, not the tag's size; otherwise off the sort index, or, with a
+ * search alone, from the search's matches sorted.  Rows: the page's rids
+ * first, then the columns (tags, outbox counts) for those rows only.
+ */
 static sqlite3_stmt *
 list_stmt(struct cache *c, enum lmode m, int fts, int ntags, struct err *e)
 {
 	int slot = ((int)m * 2 + fts) * 3 + ntags;
+	int rows = m == LM_FIRST || m == LM_AFTER || m == LM_LAST ||
+	    m == LM_BEFORE;
+	int desc = m == LM_LAST || m == LM_BEFORE;
+	const char *key;	/* the sort key column of the driving table */
 	struct buf b;
 
 	if (c->lst[slot] != NULL) {
@@ -1792,41 +1820,54 @@ list_stmt(struct cache *c, enum lmode m, int fts, int ntags, struct err *e)
 		return c->lst[slot];
 	}
 	buf_init(&b, 0);
-	/*
-	 * Rows: pick the page's rids first, then compute the columns (tags,
-	 * outbox counts) for those rows only, not for every match sorted.
-	 */
-	if (m == LM_COUNT || m == LM_INDEX)
-		buf_puts(&b, "SELECT count(*)");
-	else if (m == LM_EACH)
-		buf_puts(&b, "SELECT " EACH_COLS);
+	if (rows)
+		buf_puts(&b, "SELECT " ROW_COLS " FROM (SELECT ");
 	else
-		buf_puts(&b, "SELECT " ROW_COLS " FROM (SELECT c.rid AS r");
-	buf_puts(&b, " FROM contacts c WHERE c.deleted = 0");
-	if (fts)
-		buf_puts(&b, " AND c.rid IN (SELECT rowid FROM contacts_fts "
-		    "WHERE contacts_fts MATCH :q)");
-	if (ntags >= 1)
-		buf_puts(&b, " AND c.rid IN (SELECT crid FROM contact_tags "
-		    "WHERE tag = :t1 COLLATE NOCASE)");
-	if (ntags >= 2)
-		buf_puts(&b, " AND c.rid IN (SELECT crid FROM contact_tags "
-		    "WHERE tag = :t2 COLLATE NOCASE)");
-	if (m == LM_AFTER)
-		buf_puts(&b, " AND c.sort_key > :k");
-	else if (m == LM_BEFORE || m == LM_INDEX)
-		buf_puts(&b, " AND c.sort_key < :k");
+		buf_puts(&b, "SELECT ");
+	if (m == LM_COUNT || m == LM_INDEX)
+		buf_puts(&b, "count(*)");
 	else if (m == LM_EACH)
-		buf_puts(&b, " AND (:since IS NULL OR c.date_updated >= :since)");
-	if (m == LM_FIRST || m == LM_AFTER || m == LM_EACH)
-		buf_puts(&b, " ORDER BY c.sort_key");
-	else if (m == LM_LAST || m == LM_BEFORE)
-		buf_puts(&b, " ORDER BY c.sort_key DESC");
-	if (m <= LM_BEFORE) {
-		buf_puts(&b, " LIMIT :lim) s JOIN contacts c ON c.rid = s.r");
-		buf_puts(&b, m == LM_LAST || m == LM_BEFORE ?
-		    " ORDER BY c.sort_key DESC" : " ORDER BY c.sort_key");
+		buf_puts(&b, EACH_COLS);
+	if (ntags > 0) {
+		key = "t.sort_key";
+		if (rows)
+			buf_puts(&b, "t.crid AS r");
+		buf_puts(&b, m == LM_EACH ? " FROM contact_tags t JOIN contacts c "
+		    "ON c.rid = t.crid" : " FROM contact_tags t");
+		buf_puts(&b, " WHERE t.tag = :t1 COLLATE NOCASE");
+		if (ntags > 1)
+			buf_puts(&b, " AND t.crid IN (SELECT crid FROM "
+			    "contact_tags WHERE tag = :t2 COLLATE NOCASE)");
+		if (fts)
+			buf_puts(&b, " AND t.crid IN (SELECT rowid FROM "
+			    "contacts_fts WHERE contacts_fts MATCH :q)");
+	} else if (fts && m == LM_COUNT) {
+		/* Deleted contacts are not in the index. */
+		key = NULL;
+		buf_puts(&b, " FROM contacts_fts WHERE contacts_fts MATCH :q");
+	} else {
+		key = "c.sort_key";
+		if (rows)
+			buf_puts(&b, "c.rid AS r");
+		buf_puts(&b, " FROM contacts c WHERE c.deleted = 0");
+		if (fts)
+			buf_puts(&b, " AND c.rid IN (SELECT rowid FROM "
+			    "contacts_fts WHERE contacts_fts MATCH :q)");
 	}
+	if (key != NULL) {
+		if (m == LM_AFTER)
+			buf_printf(&b, " AND %s > :k", key);
+		else if (m == LM_BEFORE || m == LM_INDEX)
+			buf_printf(&b, " AND %s < :k", key);
+		else if (m == LM_EACH)
+			buf_puts(&b, " AND (:since IS NULL OR "
+			    "c.date_updated >= :since)");
+		if (rows || m == LM_EACH)
+			buf_printf(&b, " ORDER BY %s%s", key, desc ? " DESC" : "");
+	}
+	if (rows)
+		buf_printf(&b, " LIMIT :lim) s JOIN contacts c ON c.rid = s.r "
+		    "ORDER BY c.sort_key%s", desc ? " DESC" : "");
 	if (sqlite3_prepare_v3(c->db, buf_str(&b), -1,
 	    SQLITE_PREPARE_PERSISTENT, &c->lst[slot], NULL) != SQLITE_OK) {
 		cache_dberr(c, e, "prepare list");

@@ -137,6 +137,7 @@ struct contact_state {
 	char		*raw;
 	char		*tags;		/* JSON text */
 	char		*dname, *email, *phone, *company;	/* indexed */
+	char		*sort_key;
 };
 /* ERR_NOTFOUND when id is unknown (deleted rows are found). */
 int	 cache_contact_state(struct cache *, const char *id,

@@ -15,7 +15,9 @@
  * Version 1.  Contacts are a rowid table (rid) so the external-content FTS
  * index can point at them; id is the API's id.  sort_key is the folded
  * display name, "\x01", then the id: unique, so it is the keyset for
- * paging.  cache.c keeps the FTS index in step with the rows (not
+ * paging.  contact_tags repeats it so a tag filter reads its page straight
+ * off the tag index, in order.  Deleted contacts have no tags and no index
+ * entry.  cache.c keeps the FTS index in step with the rows (not
  * triggers: a trigger's statement savepoint makes FTS5 flush its pending
  * terms on every row, ten times slower); contacts_fts_src gives the same
  * text for 'rebuild' and 'integrity-check'.  The FTS text
@@ -46,7 +48,7 @@ static const char migration_1[] =
 "    END, company, tags"
 "  FROM (SELECT *, replace(replace(replace(replace(replace(replace("
 "    coalesce(phone, ''), '+', ''), '-', ''), ' ', ''), '(', ''), ')', ''),"
-"    '.', '') AS d FROM contacts);"
+"    '.', '') AS d FROM contacts WHERE deleted = 0);"
 "CREATE VIRTUAL TABLE contacts_fts USING fts5("
 "  dname, email, phone, company, tags,"
 "  content='contacts_fts_src', content_rowid='rid',"
@@ -55,8 +57,9 @@ static const char migration_1[] =
 "  crid INTEGER NOT NULL REFERENCES contacts(rid) ON DELETE CASCADE,"
 "  pos INTEGER NOT NULL,"
 "  tag TEXT NOT NULL,"
+"  sort_key TEXT NOT NULL,"
 "  PRIMARY KEY (crid, pos)) WITHOUT ROWID;"
-"CREATE INDEX contact_tags_tag ON contact_tags(tag COLLATE NOCASE, crid);"
+"CREATE INDEX contact_tags_tag ON contact_tags(tag COLLATE NOCASE, sort_key);"
 "CREATE TABLE tasks ("
 "  id TEXT PRIMARY KEY,"
 "  contact_id TEXT NOT NULL,"
