@@ -372,6 +372,50 @@ test_example(void)
 	s = map_state(&v, CM_TASK, "Tk9PoI3uY7tR2eW6qA1s");
 	is_str(s, "(none)", "its map row is dropped");
 	free(s);
+
+	/* Deleted by hand in Salesmate: found missing, matched again and
+	 * re-created; its note follows, its activity is re-linked. */
+	{
+		struct mirror_opts o;
+		const char *ids[] = { MAYA, NULL };
+		char *path = xasprintf("/apis/contact/v4/%s", cid);
+		int hs;
+		cJSON *r = mt_http(v.url, "DELETE", path, NULL, "test-key", &hs);
+
+		cJSON_Delete(r);
+		free(path);
+		memset(&o, 0, sizeof o);
+		o.verify_ms = -1;	/* always check existence */
+		rc = run_opts(&v, ids, &o);
+		is_int(rc, 0, "mirror after a Salesmate-side delete succeeds");
+		is_int(v.rep.contacts.created, 1, "contact re-created");
+		st = mt_state(v.url);
+		is_int(mt_count(st, "contacts", "textCustomField1", MAYA, &c),
+		    1, "one contact again");
+		snprintf(cid, sizeof cid, "%lld", nget(c, "id"));
+		is_int(mt_count(st, "notes", "objectId", cid, NULL), 2,
+		    "notes re-created on the new contact");
+		is_int(mt_count(st, "activities", "primaryContact", cid, NULL),
+		    1, "activity re-linked to the new contact");
+		cJSON_Delete(st);
+	}
+
+	/* Deleted in GHL: its activities and notes go, the contact stays. */
+	cache_contact_mark_deleted(v.c, MAYA, NULL);
+	rc = run1(&v, MAYA);
+	is_int(rc, 0, "mirror of a contact deleted in GHL succeeds");
+	is_int(v.rep.contacts.deleted, 1, "counted as deleted");
+	st = mt_state(v.url);
+	is_int(mt_count(st, "contacts", "textCustomField1", MAYA, NULL), 1,
+	    "GHL delete: Salesmate contact kept (delete_contacts off)");
+	is_int(mt_count(st, "activities", "primaryContact", cid, NULL), 0,
+	    "GHL delete: its activities deleted");
+	is_int(mt_count(st, "notes", "objectId", cid, NULL), 0,
+	    "GHL delete: its notes deleted");
+	cJSON_Delete(st);
+	s = map_state(&v, CM_CONTACT, MAYA);
+	is_str(s, "ghl_deleted", "GHL delete: map row marked ghl_deleted");
+	free(s);
 	strv_free(&v.rep.plan);
 	strv_free(&v.rep.duplicates);
 	env_close(&v);
