@@ -70,6 +70,8 @@ def fault_run(spec, n=400):
                 conn.close()
             seq.append(kind)
         stats = sb.stats()
+        rc = sb.stop()
+    t.eq(rc, 0, "clean exit after faults (spec %s)" % spec)
     return seq, stats
 
 

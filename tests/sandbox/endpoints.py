@@ -262,6 +262,7 @@ with Sandbox("--contacts", 300, "--seed", 5) as sb:
     st, js, _ = sb.call("POST", "/contacts/search", big)
     t.eq(st, 413, "oversized body -> 413")
     validate(t, "post", "/contacts/search", st, js, "413 body is JSON with a message")
+    t.eq(sb.stop(), 0, "clean exit after SIGTERM (no leaks under ASan)")
 
 # The validator itself must be able to fail.
 import jsonschema  # noqa: E402

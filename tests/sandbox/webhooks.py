@@ -101,5 +101,6 @@ with Sandbox("--contacts", 100, "--seed", 2, "--webhook", hook_url) as sb:
          "appointment events nest the appointment with ISO offset times")
     dnd = next(e for e in evs if e["type"] == "ContactDndUpdate")
     t.eq(dnd["dndSettings"]["SMS"]["status"], "active", "ContactDndUpdate carries dndSettings")
+    t.eq(sb.stop(), 0, "clean exit with the webhook thread (no leaks under ASan)")
 srv.shutdown()
 t.done()
