@@ -1699,7 +1699,7 @@ mirror_contact(struct mirror *m, const char *ghl_id, struct err *e)
 	if (rc == 0 && x.sm_id <= 0 && !m->o.dry_run)
 		rc = err_set(e, ERR_CONFLICT, "contact %s: no Salesmate id",
 		    ghl_id);
-	if (rc == 0 || (m->o.dry_run && rc == 0)) {
+	if (rc == 0) {
 		/* Order: contact, tasks, notes (§9.4 rule 5). */
 		rc = mirror_tasks(m, &x, e);
 		if (!mirror_fatal(rc)) {
@@ -1712,9 +1712,8 @@ mirror_contact(struct mirror *m, const char *ghl_id, struct err *e)
 					*e = e2;
 			}
 		}
-	} else if (!mirror_fatal(rc)) {
-		/* Tasks and notes of a failed contact wait for next run. */
 	}
+	/* Tasks and notes of a failed contact wait for the next run. */
 	contact_free(&x.c);
 	mirror_contact_fields_free(&x.f);
 	sm_rows_free(x.acts, x.nacts);

@@ -915,6 +915,34 @@ test_cli(void)
 	env_close(&v);
 }
 
+/* One mirror at a time (§9.4 rule 6); a dead holder is taken over. */
+static void
+test_lock(void)
+{
+	struct env v;
+	struct mirror_opts o;
+	struct mirror *a, *b;
+	int rc;
+
+	env_open(&v, NULL);
+	memset(&o, 0, sizeof o);
+	o.cache = v.c;
+	o.sm = v.sm;
+	o.pid = (long)getppid();	/* a live process that is not us */
+	rc = mirror_open(&a, &o, &v.e);
+	is_int(rc, 0, "lock: first run takes the lock");
+	o.pid = (long)getpid();
+	rc = mirror_open(&b, &o, &v.e);
+	is_int(rc, ERR_CONFLICT, "lock: second run refused");
+	ok(strstr(v.e.msg, "mirror already running") != NULL,
+	    "lock: says mirror already running");
+	mirror_close(a);
+	rc = mirror_open(&b, &o, &v.e);
+	is_int(rc, 0, "lock: free again after the first run");
+	mirror_close(b);
+	env_close(&v);
+}
+
 int
 main(void)
 {
@@ -926,6 +954,7 @@ main(void)
 	test_failures();
 	test_hundred();
 	test_cli();
+	test_lock();
 	curl_global_cleanup();
 	return tap_done();
 }
