@@ -25,15 +25,27 @@ err_set(struct err *e, enum errcode code, const char *fmt, ...)
 void
 err_prefix(struct err *e, const char *fmt, ...)
 {
-	char pfx[256], tmp[sizeof e->msg];
+	char tmp[sizeof e->msg];
+	size_t n, m;
 	va_list ap;
 
 	if (e == NULL)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(pfx, sizeof pfx, fmt, ap);
+	vsnprintf(tmp, sizeof tmp, fmt, ap);
 	va_end(ap);
-	snprintf(tmp, sizeof tmp, "%s: %s", pfx, e->msg);
+	/* "prefix: message", cut to fit. */
+	n = strlen(tmp);
+	if (n + 2 < sizeof tmp) {
+		memcpy(tmp + n, ": ", 2);
+		n += 2;
+		m = strnlen(e->msg, sizeof e->msg);
+		if (m > sizeof tmp - 1 - n)
+			m = sizeof tmp - 1 - n;
+		memcpy(tmp + n, e->msg, m);
+		n += m;
+	}
+	tmp[n] = '\0';
 	memcpy(e->msg, tmp, sizeof e->msg);
 }
 
