@@ -23,7 +23,18 @@ CLI_TESTS = \
 	tests/cli/006-down.sh \
 	tests/cli/007-export.sh \
 	tests/cli/008-sandbox.sh \
-	tests/cli/009-doctor.sh
+	tests/cli/009-doctor.sh \
+	tests/cli/010-watch-usage.sh
 TESTS += $(CLI_TESTS)
 check_SCRIPTS += ghlterm ghlterm-sandbox
 EXTRA_DIST += $(CLI_TESTS) tests/cli/lib.sh
+
+# libFuzzer harness for the config parser (configure --enable-fuzzing).
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_conf
+tests_fuzz_fuzz_conf_SOURCES = tests/fuzz/fuzz_conf.c
+tests_fuzz_fuzz_conf_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_conf_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer
+tests_fuzz_fuzz_conf_LDADD = $(CORE_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz_conf.c

@@ -281,12 +281,12 @@ add_bind(struct conf_parse *p, const char *value, int unbind)
 	return 1;
 }
 
-/* "PATTERN => tag1, tag2" */
+/* "PATTERN => tag1, tag2"; the rule is added only when it is whole. */
 static int
 add_autotag(struct conf_parse *p, const char *value, int tasks)
 {
 	const char *arrow = strstr(value, "=>");
-	struct cfg_autotag *a;
+	struct cfg_autotag a;
 	char *list, *s, *comma, *t;
 	size_t plen;
 
@@ -298,12 +298,7 @@ add_autotag(struct conf_parse *p, const char *value, int tasks)
 		plen--;
 	if (plen == 0)
 		return perr(p, "autotag rule has an empty pattern");
-	p->cfg->autotags = xreallocarray(p->cfg->autotags,
-	    p->cfg->nautotags + 1, sizeof *p->cfg->autotags);
-	a = &p->cfg->autotags[p->cfg->nautotags++];
-	memset(a, 0, sizeof *a);
-	a->pattern = xstrndup(value, plen);
-	a->match_tasks = tasks;
+	memset(&a, 0, sizeof a);
 	list = xstrdup(arrow + 2);
 	for (s = list; s != NULL; s = comma) {
 		comma = strchr(s, ',');
@@ -316,13 +311,20 @@ add_autotag(struct conf_parse *p, const char *value, int tasks)
 			*--t = '\0';
 		if (*s == '\0')
 			continue;
-		a->tags = xreallocarray(a->tags, a->ntags + 1,
-		    sizeof *a->tags);
-		a->tags[a->ntags++] = xstrdup(s);
+		a.tags = xreallocarray(a.tags, a.ntags + 1, sizeof *a.tags);
+		a.tags[a.ntags++] = xstrdup(s);
 	}
 	free(list);
-	if (a->ntags == 0)
-		return perr(p, "autotag rule for '%s' names no tag", a->pattern);
+	if (a.ntags == 0) {
+		free(a.tags);
+		return perr(p, "autotag rule for '%.*s' names no tag",
+		    (int)plen, value);
+	}
+	a.pattern = xstrndup(value, plen);
+	a.match_tasks = tasks;
+	p->cfg->autotags = xreallocarray(p->cfg->autotags,
+	    p->cfg->nautotags + 1, sizeof *p->cfg->autotags);
+	p->cfg->autotags[p->cfg->nautotags++] = a;
 	return 1;
 }
 
