@@ -38,7 +38,7 @@ extern char **environ;
 struct alert_state {
 	char		 key[CACHE_LIVE_HASH_LEN];
 	long long	 last_run;
-	long		 pending;	/* occurrences collapsed since last_run */
+	long		 pending;	/* collapsed since last_run */
 };
 
 struct alert_table {
@@ -128,7 +128,7 @@ table_read(struct alert_table *t, FILE *fp)
 	while (fgets(line, sizeof line, fp) != NULL) {
 		if (sscanf(line, "%20s %lld %ld", key, &last, &pending) != 3 ||
 		    strlen(key) != CACHE_LIVE_HASH_LEN - 1 || pending < 0)
-			continue;	/* a damaged line only loses its state */
+			continue;	/* a damaged line: state lost */
 		s = table_find(t, key);
 		if (s == NULL)
 			s = table_add(t, key);

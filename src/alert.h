@@ -17,11 +17,11 @@ struct conf;
 
 /* One failure.  Every string may be NULL. */
 struct alert {
-	const char	*kind;		/* "sync" "write" "webhook" "mirror" */
+	const char	*kind;		/* "sync", "write", ... */
 	const char	*contact_id;
-	const char	*endpoint;	/* "PUT /contacts/:contactId/tasks/..." */
+	const char	*endpoint;	/* "PUT /contacts/:contactId" */
 	int		 status;	/* HTTP status, 0 when no response */
-	const char	*message;	/* the server's or the local message */
+	const char	*message;	/* server's or local message */
 };
 
 /*

@@ -35,7 +35,7 @@ struct rules {
 	struct rule	*v;
 	size_t		 n;
 	int		 any_tasks;
-	char		 fp[CACHE_LIVE_HASH_LEN];	/* the set's hash */
+	char		 fp[CACHE_LIVE_HASH_LEN];	/* of the set */
 };
 
 /* One planned tag and why (for the CLI's lines). */
@@ -155,7 +155,7 @@ consider(struct run *r, const struct rule *rule, const char *tag,
 	rc = cache_live_fired(r->c, r->contact_id, rule->cfg->pattern, tag,
 	    &fired, r->e);
 	if (rc || fired)
-		return rc;	/* fired before: never again (user's choice) */
+		return rc;	/* fired before: never again */
 	if (!r->dry_run) {
 		rc = cache_live_fired_set(r->c, r->contact_id,
 		    rule->cfg->pattern, tag, r->e);

@@ -58,11 +58,11 @@ int	 cache_live_webhook_remember(struct cache *, const char *webhook_id,
  * *dup = 1 when the last event applied for (type, id) had the content hash
  * hash (the same event delivered again), else 0.
  */
-int	 cache_live_event_dup(struct cache *, const char *type, const char *id,
-	    const char *hash, int *dup, struct err *e);
+int	 cache_live_event_dup(struct cache *, const char *type,
+	    const char *id, const char *hash, int *dup, struct err *e);
 /* Record hash as the last content applied for (type, id). */
-int	 cache_live_event_set(struct cache *, const char *type, const char *id,
-	    const char *hash, long long now_ms, struct err *e);
+int	 cache_live_event_set(struct cache *, const char *type,
+	    const char *id, const char *hash, long long now_ms, struct err *e);
 
 /* ---- auto-tag memory ---- */
 

@@ -280,8 +280,8 @@ parse_time(const char *s, long long *ms)
 struct apply {
 	struct listen		*l;
 	struct webhook_event	*ev;
-	struct strv		 syncs;		/* contact ids to pull */
-	const char		*autotag_for;	/* contact to run rules on */
+	struct strv		 syncs;	/* contact ids to pull */
+	const char		*autotag_for;	/* run the rules on it */
 	struct err		*e;
 };
 
@@ -835,12 +835,8 @@ static void
 drain_worker(struct server *s)
 {
 	struct worker_event ev;
-	char buf[64];
-	ssize_t r;
 
-	do
-		r = read(worker_fd(s->w), buf, sizeof buf);
-	while (r > 0);
+	/* worker_next_event empties the wake pipe with the queue. */
 	while (worker_next_event(s->w, &ev)) {
 		if (ev.kind == EV_FAILED)
 			log_msg(LOG_LEVEL_WARN, "listen: background sync of "

@@ -26,9 +26,9 @@ struct listen;
 /* Settings of one receiver; strings are borrowed.  Zero means default. */
 struct listen_opts {
 	const char	*listen_addr;	/* HOST:PORT; port 0 picks one */
-	const char	*rsa_key;	/* PEM public key file: x-wh-signature */
-	const char	*ed25519_key;	/* PEM public key file: x-ghl-signature */
-	size_t		 max_body;	/* bytes; larger bodies get 413 */
+	const char	*rsa_key;	/* PEM file: x-wh-signature */
+	const char	*ed25519_key;	/* PEM file: x-ghl-signature */
+	size_t		 max_body;	/* larger bodies get 413 */
 	int		 no_sync;	/* never start background syncs */
 };
 

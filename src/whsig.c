@@ -162,7 +162,7 @@ whsig_base64_decode(const char *s, unsigned char **out, size_t *outlen)
 		}
 		v = b64val((unsigned char)*s);
 		if (v < 0 || pad > 0)
-			goto bad;	/* foreign character, or data after '=' */
+			goto bad;	/* foreign, or data after '=' */
 		acc = (acc << 6) | (unsigned long)v;
 		nchars++;
 		bits += 6;

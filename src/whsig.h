@@ -30,8 +30,8 @@ void		 whsig_free(struct whsig *);
  * RSA key for WHSIG_RSA, an Ed25519 key for WHSIG_ED25519).  Returns 0, or
  * ERR_INVALID with e naming what is wrong (nothing changed).
  */
-int		 whsig_set_key(struct whsig *, enum whsig_alg, const char *pem,
-		    size_t len, struct err *e);
+int		 whsig_set_key(struct whsig *, enum whsig_alg,
+		    const char *pem, size_t len, struct err *e);
 /* The same from a PEM file; ERR_IO when it cannot be read. */
 int		 whsig_load_key(struct whsig *, enum whsig_alg,
 		    const char *path, struct err *e);

@@ -61,7 +61,7 @@ is() {
 
 # diag FILE: show a file as TAP comments.
 diag() {
-	sed 's/^/#   /' "$1" 2>/dev/null | tail -20
+	sed "s/^/#   /" "$1" 2>/dev/null | tail -${2:-20}
 }
 
 stop_listen() {
@@ -83,6 +83,11 @@ stop_sandbox() {
 cleanup() {
 	stop_listen
 	stop_sandbox
+	if [ "$tap_failed" -ne 0 ]; then
+		for _f in listen.err sandbox.err; do
+			[ -s "$T/$_f" ] && echo "# $_f:" && diag "$T/$_f" 80
+		done
+	fi
 	rm -rf "$T"
 }
 trap cleanup EXIT

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,15 @@ line(const char *path, int n)
 		}
 	fclose(fp);
 	return out;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
 }
 
 static int
@@ -186,7 +196,7 @@ main(void)
 
 	/* Never blocks on the command. */
 	free(cfg.on_failure);
-	cfg.on_failure = xasprintf("sleep 3; echo late > %s", out2);
+	cfg.on_failure = xasprintf("sleep 3 && touch %s", out2);
 	b.message = "slow";
 	t0 = mono_ms();
 	is_int(fire(&cfg, &b, now), 1, "slow command started");
@@ -197,5 +207,6 @@ main(void)
 	conf_free(&cfg);
 	free(out);
 	free(out2);
+	nftw(dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 	return tap_done();
 }

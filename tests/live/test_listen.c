@@ -391,8 +391,8 @@ test_examples(void)
 	int okall = 1, st;
 
 	for (i = 0; i < nitems(names); i++) {
-		snprintf(path, sizeof path, "%s/tests/data/api/webhooks/%s.json",
-		    TOP_SRCDIR, names[i]);
+		snprintf(path, sizeof path,
+		    "%s/tests/data/api/webhooks/%s.json", TOP_SRCDIR, names[i]);
 		fp = fopen(path, "r");
 		if (fp == NULL) {
 			okall = 0;
@@ -413,6 +413,76 @@ test_examples(void)
 	ok(okall, "every example payload of the contract is applied");
 	ok(cache_has_contact(rd, "Zp4mW8qR2tY6uI0oPa1S", &st) && st == 1,
 	    "and ContactDelete marked the example contact deleted");
+}
+
+/* Write text to a new temp file; returns its path (new string). */
+static char *
+temp_file(const char *text)
+{
+	char *path = xstrdup("/tmp/test_listen_conf.XXXXXX");
+	int fd = mkstemp(path);
+	FILE *fp;
+
+	if (fd < 0)
+		fatalx("mkstemp");
+	fp = fdopen(fd, "w");
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+static void
+test_config(void)
+{
+	struct listen_opts o;
+	struct err e;
+	char **strs = NULL, *p;
+	size_t nstrs = 0, i;
+
+	memset(&o, 0, sizeof o);
+	o.listen_addr = "127.0.0.1:0";	/* a flag */
+	p = temp_file("[api]\nbase_url = http://x\n[webhook]\n"
+	    "listen = 0.0.0.0:9999\nrsa_public_key = /k/rsa.pem\n"
+	    "ed25519_public_key = /k/ed.pem\nmax_body = 4096\n");
+	is_int(listen_read_config(&o, p, &strs, &nstrs, &e), 0,
+	    "[webhook] section read");
+	is_str(o.listen_addr, "127.0.0.1:0", "a flag wins over the file");
+	is_str(o.rsa_key, "/k/rsa.pem", "rsa_public_key");
+	is_str(o.ed25519_key, "/k/ed.pem", "ed25519_public_key");
+	is_int(o.max_body, 4096, "max_body");
+	for (i = 0; i < nstrs; i++)
+		free(strs[i]);
+	free(strs);
+	unlink(p);
+	free(p);
+
+	strs = NULL;
+	nstrs = 0;
+	memset(&o, 0, sizeof o);
+	p = temp_file("[webhook]\nlisten = 127.0.0.1:1\nbogus = 1\n");
+	is_int(listen_read_config(&o, p, &strs, &nstrs, &e), ERR_USAGE,
+	    "unknown key refused");
+	ok(strstr(e.msg, ":3: unknown key 'bogus' in [webhook]") != NULL,
+	    "message has FILE:LINE (%s)", e.msg);
+	for (i = 0; i < nstrs; i++)
+		free(strs[i]);
+	free(strs);
+	unlink(p);
+	free(p);
+
+	strs = NULL;
+	nstrs = 0;
+	memset(&o, 0, sizeof o);
+	p = temp_file("[webhook]\nmax_body = 12\n");
+	is_int(listen_read_config(&o, p, &strs, &nstrs, &e), ERR_USAGE,
+	    "max_body out of range refused");
+	free(strs);
+	unlink(p);
+	free(p);
+	is_int(listen_read_config(&o, "/nonexistent/config", &strs, &nstrs,
+	    &e), ERR_IO, "missing config file is ERR_IO");
+	is_int(listen_read_config(&o, NULL, &strs, &nstrs, &e), 0,
+	    "no config file: nothing to read");
 }
 
 int
@@ -450,6 +520,7 @@ main(void)
 	test_replay();
 	test_examples();
 	test_limits_and_signatures(&cfg);
+	test_config();
 
 	listen_close(l);
 	cache_close(rd);
