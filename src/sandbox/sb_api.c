@@ -1182,13 +1182,8 @@ h_list(struct ctx *x, int business)
 		s.lquery = sb_util_lower(qs);
 	if (business)
 		s.business = x->p.seg[2];
-	/* Without a business this is the view of a filterless search. */
-	if (s.business != NULL)
-		snprintf(key, sizeof(key), "business:%s:%s", s.business,
-		    s.lquery ? s.lquery : "");
-	else
-		snprintf(key, sizeof(key), "search:%s:", s.lquery ? s.lquery :
-		    "");
+	snprintf(key, sizeof(key), "list:%s:%s", s.business ? s.business : "",
+	    s.lquery ? s.lquery : "");
 	sb_store_rdlock(a->st);
 	v = sb_store_view(a->st, SB_SORT_ADDED, 1, s.business || s.lquery ?
 	    sb_search_match : NULL, &s, key);
