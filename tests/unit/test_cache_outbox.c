@@ -289,6 +289,17 @@ test_local_writes(const char *path)
 		contact_free(&ct);
 	}
 	cache_close(c);
+	{
+		char *msg = NULL;
+
+		sqlite3_open(path, &db);
+		ok(sqlite3_exec(db, "INSERT INTO contacts_fts(contacts_fts, "
+		    "rank) VALUES ('integrity-check', 1)", NULL, NULL, &msg) ==
+		    SQLITE_OK, "search index consistent after writes and "
+		    "undos");
+		sqlite3_free(msg);
+		sqlite3_close(db);
+	}
 	unlink(path);
 }
 
