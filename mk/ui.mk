@@ -29,3 +29,20 @@ TUI_TESTS = tests/tui/01-first-screen.sh tests/tui/02-search-complete.sh \
 	tests/tui/07-resize.sh tests/tui/08-escapes.sh tests/tui/09-help.sh
 TESTS += $(TUI_TESTS)
 EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh
+
+# libFuzzer harnesses (configure --enable-fuzzing, clang).  They compile
+# the modules they test so that those carry the coverage instrumentation.
+if FUZZING
+noinst_PROGRAMS += tests/fuzz/fuzz_termsafe tests/fuzz/fuzz_keymap
+tests_fuzz_fuzz_termsafe_SOURCES = tests/fuzz/fuzz_termsafe.c \
+	src/termsafe.c src/buf.c src/xmalloc.c src/err.c
+tests_fuzz_fuzz_termsafe_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_termsafe_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_keymap_SOURCES = tests/fuzz/fuzz_keymap.c ui/keymap.c \
+	ui/commands.c src/xmalloc.c src/err.c src/model.c
+tests_fuzz_fuzz_keymap_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(NCURSES_CFLAGS)
+tests_fuzz_fuzz_keymap_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_keymap_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_keymap_LDADD = $(NCURSES_LIBS)
+endif
+EXTRA_DIST += tests/fuzz/fuzz_termsafe.c tests/fuzz/fuzz_keymap.c

@@ -32,6 +32,8 @@ ok() { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 not_ok() {
 	T_N=$((T_N + 1)); T_FAIL=$((T_FAIL + 1)); echo "not ok $T_N - $*"
 	echo "# screen:"; tui_screen 2>/dev/null | sed 's/^/#   /'
+	[ -s "$T_DIR/tui.err" ] && { echo "# stderr:"; tail -n 40 "$T_DIR/tui.err" | sed 's/^/#   /'; }
+	return 0
 }
 check() { # check "name" command...
 	local name=$1; shift
@@ -42,7 +44,7 @@ done_testing() { echo "1..$T_N"; [ "$T_FAIL" = 0 ]; }
 tui_cleanup() {
 	"$TMUX_BIN" -L "$T_SOCK" kill-server >/dev/null 2>&1
 	[ -n "$T_SB_PID" ] && kill "$T_SB_PID" 2>/dev/null && wait "$T_SB_PID" 2>/dev/null
-	rm -rf "$T_DIR"
+	[ -n "$TUI_KEEP" ] || rm -rf "$T_DIR"
 }
 trap tui_cleanup EXIT
 
