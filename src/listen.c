@@ -25,6 +25,7 @@
 #include <ini.h>
 #include <microhttpd.h>
 
+#include "alert.h"
 #include "autotag.h"
 #include "buf.h"
 #include "cache.h"
@@ -680,6 +681,10 @@ failed:
 	log_msg(LOG_LEVEL_ERROR, "%s", msg);
 	cache_log_add(l->cache, "webhook", "error", ev.contact_id,
 	    "POST webhook", status, msg, NULL);
+	/* An event lost to a local failure is worth an alert (the sender
+	 * retries, but someone should look). */
+	alert_failure(l->cfg, "webhook", ev.contact_id, "POST webhook",
+	    status, msg);
 out:
 	free(cid);
 	webhook_event_free(&ev);
