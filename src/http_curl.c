@@ -279,6 +279,8 @@ xfer_setup(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 #endif
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
 	SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	/* Parallel transfers share one HTTP/2 connection when it offers it. */
+	SETOPT(h, CURLOPT_PIPEWAIT, 1L);
 	SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
 	SETOPT(h, CURLOPT_USERAGENT, "ghlterm/" PACKAGE_VERSION);
 	SETOPT(h, CURLOPT_HTTPHEADER, x->hdrs);

@@ -65,6 +65,8 @@ log_open(const char *path, struct err *e)
 	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return err_set(e, ERR_IO, "log %s: %s", path, strerror(errno));
+	/* An older file may have been made with a looser mode. */
+	(void)fchmod(fd, 0600);
 	pthread_mutex_lock(&log_lock);
 	if (log_fd >= 0)
 		close(log_fd);
