@@ -1182,11 +1182,16 @@ h_list(struct ctx *x, int business)
 		s.lquery = sb_util_lower(qs);
 	if (business)
 		s.business = x->p.seg[2];
-	snprintf(key, sizeof(key), "list:%s:%s", s.business ? s.business : "",
-	    s.lquery ? s.lquery : "");
+	/* Without a business this is the view of a filterless search. */
+	if (s.business != NULL)
+		snprintf(key, sizeof(key), "business:%s:%s", s.business,
+		    s.lquery ? s.lquery : "");
+	else
+		snprintf(key, sizeof(key), "search:%s:", s.lquery ? s.lquery :
+		    "");
 	sb_store_rdlock(a->st);
 	v = sb_store_view(a->st, SB_SORT_ADDED, 1, s.business || s.lquery ?
-	    sb_search_match : NULL, &s, key);
+	    sb_search_match : NULL, &s, key, SB_GEN_NO_ATTRIB);
 	sid = business ? NULL : q->query(q->qarg, "startAfterId");
 	start = 0;
 	if (business) {
@@ -1369,8 +1374,10 @@ h_search(struct ctx *x)
 	    fkey ? fkey : "");
 	free(fkey);
 	sb_store_rdlock(a->st);
+	/* Matching skips generating attributions unless a filter uses them. */
 	v = sb_store_view(a->st, so, desc, s.lquery || s.filters ?
-	    sb_search_match : NULL, &s, key);
+	    sb_search_match : NULL, &s, key, strstr(key, "ttribution") ? 0 :
+	    SB_GEN_NO_ATTRIB);
 	free(key);
 	if (sa != NULL) {
 		if (cJSON_IsNumber(sa->child))

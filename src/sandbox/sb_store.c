@@ -527,7 +527,7 @@ is_str_sort(enum sb_sort s)
 
 static struct sb_view *
 view_build(struct sb_store *st, enum sb_sort sort, int desc,
-    sb_store_match_fn match, void *arg)
+    sb_store_match_fn match, void *arg, int gen_flags)
 {
 	struct sb_view *v;
 	struct sb_gen_basic b;
@@ -568,7 +568,7 @@ view_build(struct sb_store *st, enum sb_sort sort, int desc,
 				c = r->c;
 			else
 				c = sb_gen_contact(st->seed, slot, st->n,
-				    st->loc, 0);
+				    st->loc, gen_flags);
 			if (match != NULL && !match(c, arg)) {
 				if (c != (r ? r->c : NULL))
 					cJSON_Delete(c);
@@ -597,7 +597,7 @@ view_build(struct sb_store *st, enum sb_sort sort, int desc,
 
 struct sb_view *
 sb_store_view(struct sb_store *st, enum sb_sort sort, int desc,
-    sb_store_match_fn match, void *arg, const char *key)
+    sb_store_match_fn match, void *arg, const char *key, int gen_flags)
 {
 	struct sb_view *v;
 	char *full = NULL;
@@ -618,7 +618,7 @@ sb_store_view(struct sb_store *st, enum sb_sort sort, int desc,
 		}
 		pthread_mutex_unlock(&st->vmu);
 	}
-	v = view_build(st, sort, desc, match, arg);
+	v = view_build(st, sort, desc, match, arg, gen_flags);
 	v->version = st->version;
 	v->refs = 1;
 	v->key = full;

@@ -98,11 +98,13 @@ int		 sb_store_find_phone(struct sb_store *, const char *phone,
 /*
  * The live contacts accepted by match, sorted by (sort, id) ascending or
  * descending.  key names (match, arg) for the cache: equal keys must mean
- * equal matchers; NULL disables caching.  Call with the store locked (read
+ * equal matchers; NULL disables caching.  gen_flags (sb_gen_contact's) say
+ * which parts of generated contacts the matcher may skip.  Call with the store locked (read
  * is enough); release with sb_store_view_put.  Never NULL.
  */
 struct sb_view	*sb_store_view(struct sb_store *, enum sb_sort, int desc,
-		    sb_store_match_fn match, void *arg, const char *key);
+		    sb_store_match_fn match, void *arg, const char *key,
+		    int gen_flags);
 void		 sb_store_view_put(struct sb_store *, struct sb_view *);
 /*
  * Index of the first entry of v strictly after the cursor (num or str,
