@@ -681,6 +681,8 @@ apply_custom(struct sb_api *a, cJSON *c, const cJSON *in)
 		id = jstr(f, "id");
 		if (id == NULL) {
 			key = jstr(f, "key");
+			if (key == NULL)
+				continue;	/* check_contact refused it */
 			for (h = 1469598103934665603ULL; *key != '\0'; key++)
 				h = (h ^ (unsigned char)*key) *
 				    1099511628211ULL;

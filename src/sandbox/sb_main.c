@@ -31,7 +31,8 @@ usage(FILE *f)
 "  --listen HOST:PORT        address to serve (default 127.0.0.1:0, any port)\n"
 "  --contacts N --seed S     demo data: N contacts from seed S (200, 1)\n"
 "  --location ID             location id (default SandboxLocation00001)\n"
-"  --token TOKEN[:readonly]  accepted bearer token (repeatable; default\n"
+"  --token TOKEN[:readonly][:expired]\n"
+"                            accepted bearer token (repeatable; default\n"
 "                            sandbox-token and sandbox-readonly:readonly)\n"
 "  --token-ttl S             access tokens expire after S seconds\n"
 "  --oauth-client ID:SECRET  client accepted by POST /oauth/token\n"
@@ -46,6 +47,8 @@ usage(FILE *f)
 "  --log FILE                one JSON line per request\n"
 "  --threads N               server threads (default 4)\n"
 "  --max-body BYTES          request body cap (default 1048576)\n"
+"  --accept-version V        accepted Version header value (repeatable;\n"
+"                            default 2021-07-28 only)\n"
 "  --help, --version\n"
 "The first line on stdout is the base URL.  See ghlterm-sandbox(1).\n");
 }
@@ -91,6 +94,7 @@ main(int argc, char **argv)
 		{"log", required_argument, NULL, 'g'},
 		{"threads", required_argument, NULL, 'j'},
 		{"max-body", required_argument, NULL, 'b'},
+		{"accept-version", required_argument, NULL, 'A'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -224,6 +228,13 @@ main(int argc, char **argv)
 				die_usage("--max-body wants 1024..2^30", optarg);
 			conf.body_max = (size_t)v;
 			break;
+		case 'A':
+			if (*optarg == '\0')
+				die_usage("--accept-version", "empty");
+			conf.versions = xreallocarray(conf.versions,
+			    conf.nversions + 1, sizeof(*conf.versions));
+			conf.versions[conf.nversions++] = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -293,6 +304,7 @@ out:
 	if (conf.tokens != defaults)
 		free(conf.tokens);
 	free(conf.refresh);
+	free(conf.versions);
 	free(host);
 	curl_global_cleanup();
 	return rc;

@@ -701,6 +701,19 @@ control(struct sb_server *s, struct MHD_Connection *conn, struct creq *c,
 
 /* ---- the request path ---- */
 
+static int
+version_ok(const struct sb_server *s, const char *v)
+{
+	size_t i;
+
+	if (s->conf.nversions == 0)
+		return strcmp(v, API_VERSION) == 0;
+	for (i = 0; i < s->conf.nversions; i++)
+		if (strcmp(v, s->conf.versions[i]) == 0)
+			return 1;
+	return 0;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -848,10 +861,11 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 			status = 400;
 			body = sb_api_error(400, "Version header is required",
 			    NULL);
-		} else if (strcmp(ver, API_VERSION) != 0) {
+		} else if (!version_ok(s, ver)) {
 			status = 400;
 			m = xasprintf("Version header value '%s' is not "
-			    "supported; use " API_VERSION, ver);
+			    "supported; use %s", ver, s->conf.nversions ?
+			    s->conf.versions[0] : API_VERSION);
 			body = sb_api_error(400, m, NULL);
 			free(m);
 		} else if (rt.write && !t->write) {
@@ -1004,16 +1018,22 @@ sb_server_start(const struct sb_server_conf *conf, struct sb_api *api,
 	pthread_mutex_init(&s->lmu, NULL);
 	pthread_cond_init(&s->tcv, NULL);
 	for (i = 0; i < conf->ntokens; i++) {
-		colon = strrchr(conf->tokens[i], ':');
-		if (colon != NULL && strcmp(colon, ":readonly") == 0) {
-			char *v = xstrndup(conf->tokens[i],
-			    (size_t)(colon - conf->tokens[i]));
+		char *v = xstrdup(conf->tokens[i]);
+		int write = 1, expired = 0;
 
-			tok_add(s, v, 0, 0);
-			free(v);
-		} else {
-			tok_add(s, conf->tokens[i], 1, 0);
+		/* Suffixes, in any order: ":readonly", ":expired". */
+		for (;;) {
+			colon = strrchr(v, ':');
+			if (colon != NULL && strcmp(colon, ":readonly") == 0)
+				write = 0;
+			else if (colon != NULL && strcmp(colon, ":expired") == 0)
+				expired = 1;
+			else
+				break;
+			v[colon - v] = '\0';
 		}
+		tok_add(s, v, write, 0)->expired = expired;
+		free(v);
 		if (conf->token_ttl_s > 0)
 			s->toks[s->ntoks - 1].expires = sb_util_now_ms() +
 			    conf->token_ttl_s * 1000;

@@ -25,7 +25,7 @@ struct sb_server_conf {
 	unsigned	 port;		/* 0: any free port */
 	const char	*location;
 	uint64_t	 seed;
-	char		**tokens;	/* "TOKEN" or "TOKEN:readonly" */
+	char		**tokens;	/* "TOKEN[:readonly][:expired]" */
 	size_t		 ntokens;
 	long		 token_ttl_s;	/* 0: tokens never expire */
 	const char	*oauth_client;	/* "ID:SECRET" or NULL */
@@ -37,6 +37,8 @@ struct sb_server_conf {
 	unsigned	 latency_ms;
 	struct sb_faults faults;
 	FILE		*log;		/* NULL: no request log */
+	char		**versions;	/* accepted Version values */
+	size_t		 nversions;	/* 0: only 2021-07-28 */
 	unsigned	 threads;
 	size_t		 body_max;
 };

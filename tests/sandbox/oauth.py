@@ -71,4 +71,15 @@ with Sandbox("--contacts", 5) as sb:
     st, js = get_list(sb, "sandbox-token")
     t.eq(st, 401, "an expired token gets 401")
     t.eq(get_list(sb, "sandbox-readonly")[0], 200, "the other token is unaffected")
+
+with Sandbox("--contacts", 5, "--token", "old:expired", "--token", "ro:expired:readonly",
+             "--token", "ok", "--accept-version", "2021-07-28", "--accept-version", "2023-02-21") as sb:
+    st, js = get_list(sb, "old")
+    t.ok(st == 401 and "expired" in js["message"], "--token TOKEN:expired starts expired")
+    t.eq(get_list(sb, "ro")[0], 401, "suffixes combine (:expired:readonly)")
+    t.eq(get_list(sb, "ok")[0], 200, "a plain token works")
+    st, _, _ = sb.call("GET", "/contacts/?locationId=%s&limit=1" % LOC, token="ok", version="2023-02-21")
+    t.eq(st, 200, "--accept-version adds an accepted Version value")
+    st, js, _ = sb.call("GET", "/contacts/?locationId=%s&limit=1" % LOC, token="ok", version="v3")
+    t.ok(st == 400 and "'v3'" in js["message"], "other values still get 400 naming them")
 t.done()
