@@ -46,3 +46,9 @@ tests_fuzz_fuzz_keymap_LDFLAGS = $(AM_LDFLAGS) -fsanitize=fuzzer,address,undefin
 tests_fuzz_fuzz_keymap_LDADD = $(NCURSES_LIBS)
 endif
 EXTRA_DIST += tests/fuzz/fuzz_termsafe.c tests/fuzz/fuzz_keymap.c
+
+check_PROGRAMS += tests/tui/test_fmt
+tests_tui_test_fmt_SOURCES = tests/tui/test_fmt.c
+tests_tui_test_fmt_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/ui $(NCURSES_CFLAGS)
+tests_tui_test_fmt_LDADD = libui.a $(CORE_LIBS) $(NCURSES_LIBS)
+TESTS += tests/tui/test_fmt

@@ -11,6 +11,15 @@ other=$(make_contact Other Person other@example.test)
 api POST "/contacts/$other/tags" '{"tags":["zzcompleteme"]}' >/dev/null
 ghl sync --all >/dev/null 2>&1 || { echo "not ok 1 - sync --all"; exit 1; }
 
+# $EDITOR for notes: a script that writes the note into the file it gets
+cat >"$T_DIR/editor.sh" <<'EOS'
+#!/bin/sh
+printf 'Written in the editor\nwith two lines\n' >"$1"
+EOS
+chmod +x "$T_DIR/editor.sh"
+export EDITOR="$T_DIR/editor.sh"
+unset VISUAL
+
 tui_start 100 30
 tui_ready || { not_ok "first screen"; exit 1; }
 tui_keys / Z z t a g g Enter
@@ -73,4 +82,15 @@ has_task() {
 }
 check "the sandbox has the task" wait_for has_task
 check "no failed writes" tui_wait_not 'failed'
+
+# E: the note is written in $EDITOR with curses suspended
+tui_keys E 2
+check "the note from \$EDITOR shows" tui_wait 'Written in the editor'
+has_ed_note() {
+	api GET "/contacts/$cid/notes" |
+		json_get '"\n".join(n["body"] for n in j["notes"])' |
+		grep -q 'Written in the editor'
+}
+check "the sandbox has the \$EDITOR note" wait_for has_ed_note
+check "the screen is redrawn after the editor" tui_wait '^ghlterm '
 done_testing
