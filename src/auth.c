@@ -467,6 +467,36 @@ out:
 	return rc;
 }
 
+/*
+ * Another process using the same token file may have refreshed already
+ * (and so used up our refresh token): take its pair when the file holds a
+ * different access token.  Called with a->lock held.  Returns 1 if taken.
+ */
+static int
+adopt_file(struct auth *a)
+{
+	struct auth *f;
+	int taken = 0;
+
+	if (a->path == NULL || auth_load_file(&f, a->path, NULL) != 0)
+		return 0;
+	if (strcmp(f->access, a->access) != 0) {
+		char *t;
+
+#define SWAP(x) do { t = a->x; a->x = f->x; f->x = t; } while (0)
+		SWAP(access);
+		SWAP(refresh);
+		SWAP(client_id);
+		SWAP(client_secret);
+#undef SWAP
+		a->expires_at = f->expires_at;
+		a->gen++;
+		taken = 1;
+	}
+	auth_free(f);
+	return taken;
+}
+
 int
 auth_refresh(struct auth *a, struct http *h, const char *base_url,
     unsigned gen, time_t now, struct err *e)
@@ -493,6 +523,8 @@ auth_refresh(struct auth *a, struct http *h, const char *base_url,
 		    "(need refresh_token, client_id and client_secret)");
 		goto unlock;
 	}
+	if (adopt_file(a))
+		goto unlock;	/* refreshed by another process */
 	blen = strlen(base_url);
 	while (blen > 0 && base_url[blen - 1] == '/')
 		blen--;

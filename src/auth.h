@@ -51,8 +51,10 @@ int	 auth_expiring(struct auth *, time_t now);
 /*
  * Refresh the OAuth token through h (POST base_url/oauth/token, form
  * fields of CONTRACT §1.3), unless the generation already moved past gen
- * (another request refreshed it meanwhile: returns 0 at once).  The new
- * pair is written to the token file (temp file in the same directory,
+ * (another request refreshed it meanwhile: returns 0 at once), or the
+ * token file already holds a different access token (another process
+ * refreshed it: that pair is taken, no request).  The new pair is
+ * written to the token file (temp file in the same directory,
  * fsync, rename, mode 0600) before this returns.  now is the unix time
  * used for expires_at.  Returns 0; ERR_AUTH when there is nothing to
  * refresh with or the server refused ("POST /oauth/token: 401 ...: msg");

@@ -184,6 +184,30 @@ main(void)
 	is_str(hdr, "Authorization: Bearer at-2", "and gives the new token");
 	free(hdr);
 
+	/* Another process (a second auth on the same file) refreshes first. */
+	{
+		struct auth *b;
+		unsigned bgen;
+
+		is_int(auth_load_file(&b, path, &e), 0, "second reader of the file");
+		http_fake_reset(fake);
+		http_fake_push(fake, 200, NULL, "{\"access_token\":\"at-9\","
+		    "\"refresh_token\":\"rt-9\",\"expires_in\":100}");
+		free(auth_header(a, &gen));
+		is_int(auth_refresh(a, h, "http://x", gen, 0, &e), 0,
+		    "first process refreshes");
+		free(auth_header(b, &bgen));
+		is_int(auth_refresh(b, h, "http://x", bgen, 0, &e), 0,
+		    "second process refresh");
+		is_int(http_fake_count(fake), 1,
+		    "takes the pair from the file instead of a request");
+		hdr = auth_header(b, NULL);
+		is_str(hdr, "Authorization: Bearer at-9", "and uses it");
+		free(hdr);
+		auth_free(b);
+		free(auth_header(a, &gen));
+	}
+
 	/* A stale generation means someone else refreshed: no request. */
 	http_fake_reset(fake);
 	is_int(auth_refresh(a, h, "http://x", gen + 7, 0, &e), 0,
@@ -208,7 +232,7 @@ main(void)
 	is_int(auth_refresh(a, h, "http://x", gen, 0, &e), ERR_NET,
 	    "transport error passed on");
 	hdr = auth_header(a, NULL);
-	is_str(hdr, "Authorization: Bearer at-2", "failed refreshes keep the token");
+	is_str(hdr, "Authorization: Bearer at-9", "failed refreshes keep the token");
 	free(hdr);
 
 	/* Write-back failure: the token file's directory is gone. */
