@@ -9,8 +9,10 @@ ghlterm_sandbox_SOURCES = src/sandbox/sb_main.c \
 	src/sandbox/sb_api.c src/sandbox/sb_api.h \
 	src/sandbox/sb_hook.c src/sandbox/sb_hook.h \
 	src/sandbox/sb_server.c src/sandbox/sb_server.h
-ghlterm_sandbox_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS)
-ghlterm_sandbox_LDADD = $(CORE_LIBS)
+ghlterm_sandbox_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS) $(MHD_CFLAGS) $(CURL_CFLAGS) \
+	-I$(top_srcdir)/src/sandbox_sm
+# --api salesmate runs the mirror's Salesmate sandbox (mk/mirror.mk).
+ghlterm_sandbox_LDADD = $(SMSANDBOX_LIBS)
 
 SANDBOX_TESTS = tests/sandbox/basics.sh tests/sandbox/endpoints.sh \
 	tests/sandbox/paging.sh tests/sandbox/determinism.sh \

@@ -21,6 +21,7 @@
 #include "sb_hook.h"
 #include "sb_server.h"
 #include "sb_store.h"
+#include "sms.h"
 #include "xmalloc.h"
 
 static void
@@ -49,6 +50,9 @@ usage(FILE *f)
 "  --max-body BYTES          request body cap (default 1048576)\n"
 "  --accept-version V        accepted Version header value (repeatable;\n"
 "                            default 2021-07-28 only)\n"
+"  --api ghl|salesmate       serve the HighLevel Contacts API (default) or\n"
+"                            the Salesmate API of the mirror (its options\n"
+"                            then follow; see ghlterm-sandbox(1))\n"
 "  --help, --version\n"
 "The first line on stdout is the base URL.  See ghlterm-sandbox(1).\n");
 }
@@ -95,6 +99,7 @@ main(int argc, char **argv)
 		{"threads", required_argument, NULL, 'j'},
 		{"max-body", required_argument, NULL, 'b'},
 		{"accept-version", required_argument, NULL, 'A'},
+		{"api", required_argument, NULL, 'P'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0},
@@ -113,6 +118,17 @@ main(int argc, char **argv)
 	int c, sig, rc = 1;
 	char *defaults[2] = {def_rw, def_ro};
 
+	/* --api salesmate hands the whole command line to that sandbox. */
+	for (c = 1; c < argc; c++) {
+		const char *which = NULL;
+
+		if (strcmp(argv[c], "--api") == 0 && c + 1 < argc)
+			which = argv[c + 1];
+		else if (strncmp(argv[c], "--api=", 6) == 0)
+			which = argv[c] + 6;
+		if (which != NULL && strcmp(which, "salesmate") == 0)
+			return sm_sandbox_main(argc, argv);
+	}
 	memset(&conf, 0, sizeof(conf));
 	conf.port = 0;
 	conf.location = "SandboxLocation00001";
@@ -234,6 +250,10 @@ main(int argc, char **argv)
 			conf.versions = xreallocarray(conf.versions,
 			    conf.nversions + 1, sizeof(*conf.versions));
 			conf.versions[conf.nversions++] = optarg;
+			break;
+		case 'P':
+			if (strcmp(optarg, "ghl") != 0)
+				die_usage("--api wants ghl or salesmate", optarg);
 			break;
 		case 'h':
 			usage(stdout);

@@ -62,6 +62,13 @@ ra=$(hdr "$SB_TMP/h" Retry-After)
 ok $? "Retry-After is the ceiling of the time left ($ra s)"
 is "$(hdr "$SB_TMP/h" X-RateLimit-Remaining)" 0 "429 carries Remaining 0"
 is "$(c beta-secret-token $V GET "$L")" 200 "another token has its own window"
+stats=$(curl -s "$SB_URL/_sandbox/stats")
+echo "$stats" | grep -q '"429":1'
+ok $? "stats count statuses ($stats)"
+echo "$stats" | grep -q '"rateLimited":1'
+ok $? "stats count 429s"
+echo "$stats" | grep -q '"GET /contacts/":'
+ok $? "stats count by method and route template"
 # Wait (deadline) for the window to end.
 got=429
 for i in $(seq 1 50); do
@@ -76,13 +83,6 @@ is "$(c beta-secret-token $V POST /contacts/$LOC/tags '{"tags":["x"]}')" 401 \
 grep -q 'scope' "$SB_TMP/b"
 ok $? "the 401 names the scope"
 
-stats=$(curl -s "$SB_URL/_sandbox/stats")
-echo "$stats" | grep -q '"429":1'
-ok $? "stats count statuses ($stats)"
-echo "$stats" | grep -q '"rateLimited":1'
-ok $? "stats count 429s"
-echo "$stats" | grep -q '"GET /contacts/":'
-ok $? "stats count by method and route template"
 curl -s -X POST "$SB_URL/_sandbox/reset-stats" >/dev/null
 curl -s "$SB_URL/_sandbox/stats" | grep -q '"requests":0'
 ok $? "reset-stats zeroes the counters"
@@ -109,6 +109,16 @@ for line in open(sys.argv[1]):
     assert {"time", "method", "path", "status", "latency_ms", "token"} <= d.keys(), d
 ' "$LOG"
 ok $? "every log line is JSON with time, method, path, status, latency_ms, token"
+
+SB_MAIN=$SB_PID
+sb_start --api salesmate --link beta --key k9 || exit 1
+echo "$SB_URL" | grep -Eq '^http://127\.0\.0\.1:[0-9]+$'
+ok $? "--api salesmate: first stdout line is the base URL"
+is "$(curl -s -o /dev/null -w '%{http_code}' -H 'accessToken: k9' \
+    -H 'x-linkname: beta.salesmate.io' "$SB_URL/apis/core/v4/users?status=active")" 200 \
+    "--api salesmate serves the Salesmate API with its own options"
+is "$(c sandbox-token $V GET "$L")" 404 "... and not the Contacts API"
+SB_PID=$SB_MAIN
 
 kill -TERM "$SB_PID"
 i=0
