@@ -8,12 +8,15 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "xmalloc.h"
 
 #define QMAX 1024
+
+#define STOP_GRACE_MS 2000	/* delivery time left at shutdown */
 
 struct sb_hook {
 	pthread_t	 thr;
@@ -23,6 +26,7 @@ struct sb_hook {
 	char		*q[QMAX];
 	size_t		 head, len;
 	int		 stop;
+	long long	 stop_deadline;	/* monotonic ms */
 	struct sb_hook_stats st;
 };
 
@@ -34,6 +38,15 @@ discard(char *p, size_t sz, size_t n, void *arg)
 	return sz * n;
 }
 
+static long long
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static void *
 run(void *arg)
 {
@@ -41,7 +54,7 @@ run(void *arg)
 	struct curl_slist *hdr = NULL;
 	CURL *cu;
 	char *body;
-	long code;
+	long code, timeout;
 	CURLcode rc;
 
 	cu = curl_easy_init();
@@ -55,6 +68,15 @@ run(void *arg)
 			pthread_mutex_unlock(&h->mu);
 			break;
 		}
+		timeout = 5000;
+		if (h->stop) {
+			/* Shutting down: deliver within the grace period. */
+			timeout = (long)(h->stop_deadline - mono_ms());
+			if (timeout <= 0) {
+				pthread_mutex_unlock(&h->mu);
+				break;
+			}
+		}
 		body = h->q[h->head];
 		h->head = (h->head + 1) % QMAX;
 		h->len--;
@@ -66,7 +88,7 @@ run(void *arg)
 			curl_easy_setopt(cu, CURLOPT_HTTPHEADER, hdr);
 			curl_easy_setopt(cu, CURLOPT_POSTFIELDS, body);
 			curl_easy_setopt(cu, CURLOPT_NOSIGNAL, 1L);
-			curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, 5000L);
+			curl_easy_setopt(cu, CURLOPT_TIMEOUT_MS, timeout);
 			curl_easy_setopt(cu, CURLOPT_WRITEFUNCTION, discard);
 			rc = curl_easy_perform(cu);
 			curl_easy_getinfo(cu, CURLINFO_RESPONSE_CODE, &code);
@@ -145,6 +167,7 @@ sb_hook_stop(struct sb_hook *h)
 		return;
 	pthread_mutex_lock(&h->mu);
 	h->stop = 1;
+	h->stop_deadline = mono_ms() + STOP_GRACE_MS;
 	pthread_cond_signal(&h->cv);
 	pthread_mutex_unlock(&h->mu);
 	pthread_join(h->thr, NULL);

@@ -23,7 +23,7 @@ struct sb_hook	*sb_hook_start(const char *url, const char **why);
 void		 sb_hook_post(struct sb_hook *h, char *json);
 /* Counters so far (h may be NULL: zeros). */
 void		 sb_hook_stats(struct sb_hook *h, struct sb_hook_stats *out);
-/* Deliver what is queued (bounded wait), stop the thread, free h. */
+/* Deliver what is queued (within 2 s), stop the thread, free h. */
 void		 sb_hook_stop(struct sb_hook *h);
 
 #endif
