@@ -350,7 +350,8 @@ parse_when(const char *s, int allow_age, char *out, size_t len)
 	    !all_digits(s + 5, 2) || s[7] != '-' || !all_digits(s + 8, 2))
 		return -1;
 	memset(&tm, 0, sizeof tm);
-	tm.tm_year = atol(s) - 1900;
+	tm.tm_year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 +
+	    (s[2] - '0') * 10 + (s[3] - '0') - 1900;
 	tm.tm_mon = (s[5] - '0') * 10 + (s[6] - '0') - 1;
 	tm.tm_mday = (s[8] - '0') * 10 + (s[9] - '0');
 	if (tm.tm_mon < 0 || tm.tm_mon > 11 || tm.tm_mday < 1 ||

@@ -31,7 +31,7 @@ static volatile pid_t running_pid;
 static char *
 find_exe(void)
 {
-	char self[PATH_MAX], *slash, *path, *dir, *save = NULL, *cand;
+	char self[PATH_MAX], *slash, *path, *dir, *next, *cand;
 	const char *env;
 	ssize_t n;
 
@@ -51,8 +51,10 @@ find_exe(void)
 	if (env == NULL)
 		return NULL;
 	path = xstrdup(env);
-	for (dir = strtok_r(path, ":", &save); dir != NULL;
-	    dir = strtok_r(NULL, ":", &save)) {
+	for (dir = path; dir != NULL; dir = next) {
+		next = strchr(dir, ':');
+		if (next != NULL)
+			*next++ = '\0';
 		cand = xasprintf("%s/%s", *dir ? dir : ".", SANDBOX_PROG);
 		if (access(cand, X_OK) == 0) {
 			free(path);
