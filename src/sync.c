@@ -55,6 +55,21 @@ struct sync {
 };
 
 static void	init_poll_cursor(struct sync *);
+
+/* Search page size; test builds can shrink it to put crash points between
+ * pages of a small data set. */
+static int
+page_limit(void)
+{
+#ifdef GHL_TEST_HOOKS
+	const char *v = getenv("GHLTERM_TEST_PAGE_LIMIT");
+	long n;
+
+	if (v != NULL && (n = strtol(v, NULL, 10)) >= 1 && n <= SYNC_PAGE_LIMIT)
+		return (int)n;
+#endif
+	return SYNC_PAGE_LIMIT;
+}
 static long	replay_backoff(struct sync *, int);
 
 static long long
@@ -493,7 +508,7 @@ sync_all(struct sync *s, int deep, struct err *e)
 		}
 		memset(&q, 0, sizeof q);
 		q.location_id = s->location;
-		q.page_limit = SYNC_PAGE_LIMIT;
+		q.page_limit = page_limit();
 		q.search_after = cursor;
 		q.sort_field = "dateAdded";
 		q.sort_dir = "asc";
@@ -596,7 +611,7 @@ sync_all(struct sync *s, int deep, struct err *e)
 		prev = cursor;
 		cursor = xstrdup(page.search_after);
 		if (page.total >= 0 && done >= page.total &&
-		    page.n < SYNC_PAGE_LIMIT)
+		    page.n < (size_t)page_limit())
 			break;
 	}
 	if (rc == 0) {

@@ -15,6 +15,8 @@ trials=0
 
 # Fast enough that a kill lands mid-sync; no rate limit to wait on.
 start_sandbox --contacts 120 --seed 11 --rate-limit 1000000/1000
+# Pages of 50 put page boundaries (and crash points) inside 120 contacts.
+export GHLTERM_TEST_PAGE_LIMIT=50
 
 fresh() {
 	rm -f "$CACHE" "$CACHE-wal" "$CACHE-shm"
@@ -41,7 +43,7 @@ trial() {
 }
 
 # ---- 1. named crash points during a deep sync ----
-for cp in sync.all.page sync.all.page:2 sync.deep.contact \
+for cp in sync.all.page sync.all.page:2 sync.all.page:3 sync.deep.contact \
 	sync.deep.contact:57 sync.deep.contact:119; do
 	fresh
 	GHLTERM_CRASH_AT=$cp g sync --all --deep >/dev/null 2>&1
