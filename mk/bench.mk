@@ -1,0 +1,1 @@
+# mk/bench.mk: see Makefile.am; this fragment's owner lists its files here.

@@ -1,0 +1,1 @@
+# mk/fuzz.mk: see Makefile.am; this fragment's owner lists its files here.
