@@ -2,34 +2,47 @@
 deprecated list visit each of 10,000 contacts exactly once, also while
 contacts are being modified; sorts, filters and query agree with a
 client-side evaluation of the full data set."""
+import json
 import os
+import re
 import sys
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from sbtest import LOC, Sandbox, Tap  # noqa: E402
+from sbtest import LOC, RW, VERSION, Sandbox, Tap  # noqa: E402
 
 N = 10000
 t = Tap()
 
 
-def search(sb, **kw):
+SA = re.compile(rb'"searchAfter":\[([^,\]]*),"([A-Za-z0-9]{20})"\]')
+TOTAL = re.compile(rb'"total":([0-9]+)')
+
+
+def search(sb, light=False, **kw):
+    """One search page.  light: skip decoding the contacts (the 10,000
+    contact passes only need each item's cursor), keeping the test fast."""
     body = {"locationId": LOC, "pageLimit": kw.pop("pageLimit", 500)}
     body.update(kw)
-    st, js, _ = sb.call("POST", "/contacts/search", body)
+    st, hd, data = sb.raw("POST", "/contacts/search", body,
+                          {"Authorization": "Bearer " + RW, "Version": VERSION})
     if st != 200:
-        raise AssertionError("search %r -> %d %r" % (body, st, js))
-    return js
+        raise AssertionError("search %r -> %d %r" % (body, st, data[:300]))
+    if not light:
+        return json.loads(data)
+    items = [{"id": i.decode(), "searchAfter": [json.loads(k), i.decode()]}
+             for k, i in SA.findall(data)]
+    return {"contacts": items, "total": int(TOTAL.search(data).group(1))}
 
 
-def cursor_all(sb, **kw):
+def cursor_all(sb, light=False, **kw):
     out, after, pages = [], None, 0
     while True:
         extra = dict(kw)
         if after is not None:
             extra["searchAfter"] = after
-        js = search(sb, **extra)
+        js = search(sb, light, **extra)
         pages += 1
         if not js["contacts"]:
             return out, js["total"], pages
@@ -37,10 +50,10 @@ def cursor_all(sb, **kw):
         after = js["contacts"][-1]["searchAfter"]
 
 
-def pages_all(sb, limit=500, **kw):
+def pages_all(sb, limit=500, light=False, **kw):
     out, page = [], 1
     while True:
-        js = search(sb, page=page, pageLimit=limit, **kw)
+        js = search(sb, light, page=page, pageLimit=limit, **kw)
         out.extend(js["contacts"])
         if (page) * limit >= min(js["total"], 10000) or not js["contacts"]:
             return out
@@ -86,7 +99,7 @@ class Churn(threading.Thread):
 
 
 with Sandbox("--contacts", N, "--seed", 3, "--rate-limit", "1000000/1000") as sb:
-    full, total, pages = cursor_all(sb)
+    full, total, pages = cursor_all(sb, light=True)
     ids = [c["id"] for c in full]
     t.eq(total, N, "search total is N")
     t.eq(len(ids), N, "cursor mode returns N items")
@@ -95,9 +108,8 @@ with Sandbox("--contacts", N, "--seed", 3, "--rate-limit", "1000000/1000") as sb
     adds = [c["searchAfter"][0] for c in full]
     t.ok(all(adds[i] >= adds[i + 1] for i in range(len(adds) - 1)), "default sort is dateAdded desc")
     t.ok(all(isinstance(c["searchAfter"][0], int) for c in full[:50]), "date cursors are epoch ms numbers")
-    byid = {c["id"]: c for c in full}
 
-    paged = [c["id"] for c in pages_all(sb)]
+    paged = [c["id"] for c in pages_all(sb, light=True)]
     t.eq(sorted(paged), sorted(ids), "page mode: every contact exactly once")
     t.eq(paged, ids, "page mode and cursor mode agree on order")
     st, js, _ = sb.call("POST", "/contacts/search", {"locationId": LOC, "pageLimit": 500, "page": 21})
@@ -112,8 +124,8 @@ with Sandbox("--contacts", N, "--seed", 3, "--rate-limit", "1000000/1000") as sb
     churn_sb.host, churn_sb.port, churn_sb.conn = sb.host, sb.port, None
     ch = Churn(churn_sb, ids)
     ch.start()
-    c2, _, _ = cursor_all(sb)
-    p2 = pages_all(sb)
+    c2, _, _ = cursor_all(sb, light=True)
+    p2 = pages_all(sb, light=True)
     l2 = list_all(sb)
     ch.stop = True
     ch.join()
@@ -132,7 +144,7 @@ with Sandbox("--contacts", M, "--seed", 4, "--rate-limit", "1000000/1000") as sb
     # Sorts, with the cursor.
     for field, d in (("firstNameLowerCase", "asc"), ("lastNameLowerCase", "desc"),
                      ("email", "asc"), ("dateUpdated", "asc"), ("dateAdded", "asc")):
-        got, _, _ = cursor_all(sb, sort=[{"field": field, "direction": d}])
+        got, _, _ = cursor_all(sb, light=True, sort=[{"field": field, "direction": d}])
         keys = [c["searchAfter"][0] for c in got]
         ordered = all((keys[i] <= keys[i + 1]) if d == "asc" else (keys[i] >= keys[i + 1])
                       for i in range(len(keys) - 1))
