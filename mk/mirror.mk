@@ -55,3 +55,7 @@ tests_unit_test_mirror_SOURCES = tests/unit/test_mirror.c \
 tests_unit_test_mirror_CPPFLAGS = $(MIRROR_TEST_CPPFLAGS)
 tests_unit_test_mirror_LDADD = $(SMSANDBOX_LIBS)
 
+
+# The sandbox program itself (TAP shell test).
+TESTS += tests/mirror/sandbox-cli.sh
+EXTRA_DIST += tests/mirror/sandbox-cli.sh man/mirror.txt doc/mirror.md

@@ -50,6 +50,7 @@ sm_sandbox_main(int argc, char **argv)
 		{ "reject-duplicate-email", no_argument, NULL, 'd' },
 		{ "clock", required_argument, NULL, 'c' },
 		{ "no-current-user", no_argument, NULL, 'u' },
+		{ "api", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -121,6 +122,13 @@ sm_sandbox_main(int argc, char **argv)
 		case 'u':
 			o.users = nocur;
 			o.nusers = nitems(nocur);
+			break;
+		case 'A':
+			/* ghlterm-sandbox may pass its own --api through. */
+			if (strcmp(optarg, "salesmate") != 0) {
+				fputs(usage, stderr);
+				return 2;
+			}
 			break;
 		case 'h':
 			fputs(usage, stdout);
