@@ -646,12 +646,12 @@ static void
 iso_from_ms(long long ms, char *out, size_t len)
 {
 	time_t t = (time_t)(ms / 1000);
+	char sec[32];
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
-	snprintf(out, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+	strftime(sec, sizeof sec, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, len, "%.20s.%03dZ", sec, (int)(ms % 1000));
 }
 
 /* After a full sync, changes are looked for from the moment it began. */
