@@ -72,6 +72,7 @@ struct reply {
 	char	*body;
 	long	 retry_after;	/* seconds, -1: none */
 	int	 drop;
+	int	 close;		/* Connection: close */
 };
 
 /* ---- helpers ---- */
@@ -1634,6 +1635,19 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	r.retry_after = -1;
 	pthread_mutex_lock(&s->mu);
 	handle(s, c, url, method, cn, &r);
+	/*
+	 * While a drop fault is armed, answer on fresh connections only: a
+	 * client (libcurl) silently re-sends a request whose reused
+	 * connection died, which would hide the drop from the code under
+	 * test.
+	 */
+	{
+		struct fault *f;
+
+		for (f = s->faults; f != NULL; f = f->next)
+			if (f->drop_after)
+				r.close = 1;
+	}
 	pthread_mutex_unlock(&s->mu);
 	if (r.drop) {
 		free(r.body);
@@ -1643,6 +1657,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	    MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(resp, "Content-Type",
 	    "application/json; charset=utf-8");
+	if (r.close)
+		MHD_add_response_header(resp, "Connection", "close");
 	if (r.retry_after >= 0) {
 		snprintf(ra, sizeof ra, "%ld", r.retry_after);
 		MHD_add_response_header(resp, "Retry-After", ra);

@@ -693,6 +693,28 @@ test_failures(void)
 	    "429: exactly one contact");
 	cJSON_Delete(st);
 
+	/* The connection drops after Salesmate applied a create: the
+	 * client cannot know; the next run adopts instead of re-sending. */
+	mt_seed_contact(v.c, "DROP0000000000000001", "Dr", "Op",
+	    "drop@example.com", NULL, NULL, NULL);
+	mt_seed_task(v.c, "DROP0000000000000001", "DROPTASK000000000001",
+	    "after the drop", NULL, NULL, 0);
+	r = mt_http(v.url, "POST", "/_sandbox/fault", "{\"method\":\"POST\","
+	    "\"path\":\"/apis/activity/v4\",\"drop_after\":true}", NULL, &hs);
+	cJSON_Delete(r);
+	rc = run1(&v, "DROP0000000000000001");
+	is_int(rc, ERR_NET, "dropped create: transport error");
+	s = map_state(&v, CM_TASK, "DROPTASK000000000001");
+	is_str(s, "pending", "dropped create: kept pending");
+	free(s);
+	rc = run1(&v, "DROP0000000000000001");
+	is_int(rc, 0, "dropped create: next run succeeds");
+	is_int(v.rep.tasks.adopted, 1, "dropped create: adopted by marker");
+	st = mt_state(v.url);
+	is_int(mt_count(st, "activities", "title", "after the drop", NULL), 1,
+	    "dropped create: exactly one activity");
+	cJSON_Delete(st);
+
 	/* Dry run: plans, sends nothing, records nothing. */
 	mt_seed_contact(v.c, "DRY00000000000000001", "Dr", "Y",
 	    "dry@example.com", NULL, "Dry Co", NULL);
