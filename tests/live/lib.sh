@@ -98,6 +98,16 @@ done_testing() {
 	exit $tap_failed
 }
 
+# alive PID: the process runs (a zombie, exited but not reaped, does not).
+alive() {
+	if [ -r "/proc/$1/stat" ]; then
+		_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -c1)
+		[ -n "$_st" ] && [ "$_st" != Z ]
+	else
+		kill -0 "$1" 2>/dev/null
+	fi
+}
+
 # wait_line FILE PID: the first line of FILE once it starts with http://
 # (10 s deadline, or until PID dies).
 wait_line() {
@@ -105,7 +115,7 @@ wait_line() {
 	while [ $_i -lt 500 ]; do
 		_l=$(head -n 1 "$1" 2>/dev/null)
 		case $_l in http://*) echo "$_l"; return 0 ;; esac
-		kill -0 "$2" 2>/dev/null || return 1
+		alive "$2" || return 1
 		sleep 0.02
 		_i=$((_i + 1))
 	done

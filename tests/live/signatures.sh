@@ -34,12 +34,9 @@ case $L_URL in http://127.0.0.1:*/) ok 0 "first stdout line is its URL" ;;
 *) ok 1 "first stdout line is its URL (got '$L_URL')"; diag "$T/listen.err" ;;
 esac
 
+# now_iso SECONDS: now plus SECONDS as ISO-8601 UTC with milliseconds.
 now_iso() {
-	"$PYTHON3" -c '
-import datetime, sys
-t = datetime.datetime.now(datetime.timezone.utc) + \
-    datetime.timedelta(seconds=int(sys.argv[1]))
-print(t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (t.microsecond // 1000))' "$1"
+	date -u -d "@$(( $(date +%s) + $1 ))" +%Y-%m-%dT%H:%M:%S.000Z
 }
 
 B=$T/b1.json
@@ -93,7 +90,9 @@ is "$(sql "SELECT json_extract(raw, '$.lastName') FROM contacts WHERE id = 'SigC
 	Fresh "the stale event left the cache alone"
 
 # Limits and methods.
-"$PYTHON3" -c 'print("{\"type\":\"ContactUpdate\",\"pad\":\"" + "x" * 4000 + "\"}")' >"$T/big.json"
+{ printf '{"type":"ContactUpdate","pad":"'
+  head -c 4000 /dev/zero | tr '\0' x
+  printf '"}'; } >"$T/big.json"
 is "$(post "$T/big.json")" 413 "body over --max-body refused with 413"
 is "$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$L_URL")" 405 \
 	"GET is 405"
