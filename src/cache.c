@@ -193,6 +193,7 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_USAGE_LAST] = "SELECT limit_daily, daily_remaining, interval_ms, "
 	    "max, remaining, at FROM api_limits WHERE one = 1",
 	[Q_DATA_VERSION] = "PRAGMA data_version",
+	[Q_MAX_RID] = "SELECT max(rid) FROM contacts",
 };
 
 /* ---- helpers ---- */
@@ -588,6 +589,7 @@ cache_close(struct cache *c)
 	free(c->fp);
 	free(c->fh);
 	free(c->cnt_key);
+	free(c->fcnt_key);
 	free(c->path);
 	free(c);
 }
@@ -1785,7 +1787,16 @@ enum lmode {
 	LM__COUNT
 };
 
-_Static_assert(LM__COUNT * 2 * 3 == CACHE_LIST_SLOTS, "list slots");
+_Static_assert(LM__COUNT * 3 * 3 == CACHE_LIST_SLOTS, "list slots");
+
+/* How a search drives the list: no search, its matches sorted, or the sort
+ * index scanned and each row checked against the matches (many matches). */
+enum { FTS_NONE, FTS_SORTED, FTS_SCAN };
+
+/* The scan plan finds a page sooner when the matches are many and a large
+ * share of all rows (so the scan meets them early). */
+#define FTS_SCAN_MIN 2000
+#define FTS_SCAN_SHARE 25	/* matches > rows / 25 */
 
 #define ROW_COLS "c.id, c.dname, c.email, c.phone, c.company, " \
 	"coalesce((SELECT group_concat(value, ',') FROM json_each(c.tags)), " \
@@ -1807,7 +1818,7 @@ _Static_assert(LM__COUNT * 2 * 3 == CACHE_LIST_SLOTS, "list slots");
 static sqlite3_stmt *
 list_stmt(struct cache *c, enum lmode m, int fts, int ntags, struct err *e)
 {
-	int slot = ((int)m * 2 + fts) * 3 + ntags;
+	int slot = ((int)m * 3 + fts) * 3 + ntags;
 	int rows = m == LM_FIRST || m == LM_AFTER || m == LM_LAST ||
 	    m == LM_BEFORE;
 	int desc = m == LM_LAST || m == LM_BEFORE;
@@ -1850,9 +1861,11 @@ list_stmt(struct cache *c, enum lmode m, int fts, int ntags, struct err *e)
 		if (rows)
 			buf_puts(&b, "c.rid AS r");
 		buf_puts(&b, " FROM contacts c WHERE c.deleted = 0");
+		/* "+c.rid" keeps the planner on the sort index. */
 		if (fts)
-			buf_puts(&b, " AND c.rid IN (SELECT rowid FROM "
-			    "contacts_fts WHERE contacts_fts MATCH :q)");
+			buf_printf(&b, " AND %sc.rid IN (SELECT rowid FROM "
+			    "contacts_fts WHERE contacts_fts MATCH :q)",
+			    fts == FTS_SCAN ? "+" : "");
 	}
 	if (key != NULL) {
 		if (m == LM_AFTER)
@@ -1916,10 +1929,58 @@ lq_free(struct lq *l)
 	free(l->tag_text);
 }
 
+static void write_stamp(struct cache *, long long *, long long *);
+
+/* The number of contacts an FTS expression matches (kept until a write). */
+static long
+fts_matches(struct cache *c, const char *match)
+{
+	sqlite3_stmt *st;
+	long long dv, tc;
+	long n = 0;
+
+	write_stamp(c, &dv, &tc);
+	if (c->fcnt_key != NULL && dv >= 0 && dv == c->fcnt_dv &&
+	    tc == c->fcnt_tc && strcmp(c->fcnt_key, match) == 0)
+		return c->fcnt_val;
+	st = list_stmt(c, LM_COUNT, FTS_SORTED, 0, NULL);
+	if (st == NULL)
+		return 0;
+	bind_named(st, ":q", match);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = (long)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	free(c->fcnt_key);
+	c->fcnt_key = xstrdup(match);
+	c->fcnt_val = n;
+	c->fcnt_dv = dv;
+	c->fcnt_tc = tc;
+	return n;
+}
+
 static sqlite3_stmt *
 lq_stmt(struct cache *c, const struct lq *l, enum lmode m, struct err *e)
 {
-	sqlite3_stmt *st = list_stmt(c, m, l->match != NULL, l->ntags, e);
+	int fts = l->match == NULL ? FTS_NONE : FTS_SORTED;
+	sqlite3_stmt *st;
+
+	if (fts != FTS_NONE && l->ntags == 0 && m <= LM_BEFORE) {
+		long n = fts_matches(c, l->match);
+
+		if (n > FTS_SCAN_MIN) {
+			sqlite3_stmt *mx = cache_stmt(c, Q_MAX_RID, NULL);
+			long long rows = 0;
+
+			/* max(rid) is a cheap stand-in for the row count. */
+			if (mx != NULL && sqlite3_step(mx) == SQLITE_ROW)
+				rows = sqlite3_column_int64(mx, 0);
+			if (mx != NULL)
+				sqlite3_reset(mx);
+			if ((long long)n * FTS_SCAN_SHARE > rows)
+				fts = FTS_SCAN;
+		}
+	}
+	st = list_stmt(c, m, fts, l->ntags, e);
 
 	if (st == NULL)
 		return NULL;

@@ -73,11 +73,12 @@ enum cache_q {
 	Q_USAGE_HOURS,
 	Q_USAGE_LAST,
 	Q_DATA_VERSION,
+	Q_MAX_RID,
 	Q__COUNT
 };
 
 /* List statements are built from fragments: mode x fts x tag count. */
-#define CACHE_LIST_SLOTS (7 * 2 * 3)
+#define CACHE_LIST_SLOTS (7 * 3 * 3)
 
 /* A contact whose search-index entry is rewritten at commit. */
 struct cache_fts_pending {
@@ -104,6 +105,10 @@ struct cache {
 	char		*cnt_key;
 	long		 cnt_val;
 	long long	 cnt_dv, cnt_tc;
+	/* The last search's number of matches, likewise. */
+	char		*fcnt_key;
+	long		 fcnt_val;
+	long long	 fcnt_dv, fcnt_tc;
 	sqlite3_stmt	*st[Q__COUNT];
 	sqlite3_stmt	*lst[CACHE_LIST_SLOTS];
 };

@@ -651,6 +651,63 @@ test_log_usage(void)
 	cache_close(c);
 }
 
+/* Many matches take the scan plan; the pages must be the same. */
+static void
+test_scan_plan(void)
+{
+	struct cache *c;
+	struct cache_query q = { "zed", NULL };
+	struct cache_row *rows;
+	struct err e;
+	char *after = NULL, *prev = NULL;
+	size_t n, total = 0;
+	int ordered = 1;
+	long cnt;
+
+	cache_open(&c, ":memory:", &e);
+	cache_begin(c, &e);
+	for (int i = 0; i < 3000; i++) {
+		char id[32], name[32];
+
+		snprintf(id, sizeof id, "z%05d", (i * 7919) % 3000);
+		snprintf(name, sizeof name, "Zed %04d", i % 1500);
+		put(c, id, name, NULL, NULL, NULL, NULL, NULL, 1);
+	}
+	for (int i = 0; i < 50; i++) {
+		char id[32];
+
+		snprintf(id, sizeof id, "a%03d", i);
+		put(c, id, "Amy", NULL, NULL, NULL, NULL, NULL, 1);
+	}
+	cache_commit(c, &e);
+	cache_count(c, &q, &cnt, &e);
+	is_int(cnt, 3000, "3000 matches");
+	do {
+		cache_list(c, &q, after, 100, &rows, &n, &e);
+		for (size_t i = 0; i < n; i++) {
+			if (prev != NULL && strcmp(prev, rows[i].sort_key) >= 0)
+				ordered = 0;
+			free(prev);
+			prev = xstrdup(rows[i].sort_key);
+			if (strncmp(rows[i].id, "z", 1) != 0)
+				ordered = 0;
+		}
+		total += n;
+		free(after);
+		after = n > 0 ? xstrdup(rows[n - 1].sort_key) : NULL;
+		cache_rows_free(rows, n);
+	} while (n == 100);
+	is_int(total, 3000, "paging through many matches sees each once");
+	ok(ordered, "in order, only matches");
+	cache_list_before(c, &q, NULL, 3, &rows, &n, &e);
+	ok(n == 3 && strcmp(rows[2].sort_key, prev) == 0,
+	    "last page backwards ends at the same row");
+	cache_rows_free(rows, n);
+	free(prev);
+	free(after);
+	cache_close(c);
+}
+
 int
 main(void)
 {
@@ -664,6 +721,7 @@ main(void)
 	test_put_get();
 	test_list();
 	test_children();
+	test_scan_plan();
 	test_log_usage();
 	snprintf(cmd, sizeof cmd, "%s/a/b", tmpdir);
 	{
