@@ -1,5 +1,8 @@
 /*
- * xmalloc.c: allocation wrappers that abort on failure, plus fatalx().
+ * xmalloc.c: allocation wrappers that never return NULL, plus fatalx().
+ * Running out of memory ends the process cleanly (the fatal hook, one
+ * line "ghlterm: out of memory", exit status XMALLOC_OOM_STATUS, no core);
+ * test builds can force the Nth x*-allocation to fail (GHLTERM_FAIL_ALLOC).
  */
 #include "config.h"
 #include "xmalloc.h"
@@ -9,6 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Exit status of a process that ran out of memory (sysexits' EX_OSERR). */
+#define XMALLOC_OOM_STATUS 71
 
 static void (*fatal_hook)(void);
 
@@ -33,6 +40,58 @@ fatalx(const char *fmt, ...)
 	abort();
 }
 
+/*
+ * Out of memory: restore the terminal (hook), say so in one line and end
+ * the process with XMALLOC_OOM_STATUS.  _exit, not exit: other threads may
+ * hold locks that atexit handlers would need, and nothing here may
+ * allocate.  Any thread may call it.
+ */
+static _Noreturn void
+oom(void)
+{
+	static const char msg[] = "ghlterm: out of memory\n";
+	ssize_t w;
+
+	if (fatal_hook != NULL)
+		fatal_hook();
+	w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)w;
+	_exit(XMALLOC_OOM_STATUS);
+}
+
+#ifdef GHL_TEST_HOOKS
+/*
+ * GHLTERM_FAIL_ALLOC=N: the Nth x*-allocation of the process (counted over
+ * all threads from 1) fails as if memory ran out.  Read once.
+ */
+static int
+fail_now(void)
+{
+	static long want = -1;
+	static long count;
+	const char *e;
+	char *end;
+	long w;
+
+	w = __atomic_load_n(&want, __ATOMIC_RELAXED);
+	if (w == -1) {
+		e = getenv("GHLTERM_FAIL_ALLOC");
+		w = 0;
+		if (e != NULL && *e != '\0') {
+			w = strtol(e, &end, 10);
+			if (*end != '\0' || w < 0)
+				w = 0;
+		}
+		__atomic_store_n(&want, w, __ATOMIC_RELAXED);
+	}
+	if (w == 0)
+		return 0;
+	return __atomic_add_fetch(&count, 1, __ATOMIC_RELAXED) == w;
+}
+#else
+#define fail_now() 0
+#endif
+
 void *
 xmalloc(size_t n)
 {
@@ -40,8 +99,8 @@ xmalloc(size_t n)
 
 	if (n == 0)
 		n = 1;
-	if ((p = malloc(n)) == NULL)
-		fatalx("out of memory (%zu bytes)", n);
+	if (fail_now() || (p = malloc(n)) == NULL)
+		oom();
 	return p;
 }
 
@@ -52,8 +111,8 @@ xcalloc(size_t nmemb, size_t size)
 
 	if (nmemb == 0 || size == 0)
 		nmemb = size = 1;
-	if ((p = calloc(nmemb, size)) == NULL)
-		fatalx("out of memory (%zu x %zu bytes)", nmemb, size);
+	if (fail_now() || (p = calloc(nmemb, size)) == NULL)
+		oom();
 	return p;
 }
 
@@ -64,8 +123,8 @@ xrealloc(void *old, size_t n)
 
 	if (n == 0)
 		n = 1;
-	if ((p = realloc(old, n)) == NULL)
-		fatalx("out of memory (%zu bytes)", n);
+	if (fail_now() || (p = realloc(old, n)) == NULL)
+		oom();
 	return p;
 }
 

@@ -1,6 +1,7 @@
 /*
  * xmalloc.h: allocators that never return NULL.  On exhaustion they run the
- * registered cleanup hook (the TUI's endwin) and abort, as tmux does.
+ * registered cleanup hook (the TUI's endwin), print "ghlterm: out of
+ * memory" and _exit(71) (no core dump).
  * Debug/test builds can make the Nth allocation fail (GHLTERM_FAIL_ALLOC=N)
  * to walk every allocation failure path of a command.
  */
