@@ -35,10 +35,8 @@ check "Tab completes a known tag" tui_wait '^Add tags.*: zzcompleteme'
 tui_keys , " " t u i - n e w Enter
 check "tags shown at once (optimistic)" tui_wait 'Tags: .*zzcompleteme, tui-new'
 has_tags() {
-	api GET "/contacts/$cid" | json_get '",".join(j["contact"]["tags"])' |
-		grep -q 'tui-new' &&
-	api GET "/contacts/$cid" | json_get '",".join(j["contact"]["tags"])' |
-		grep -q 'zzcompleteme'
+	api GET "/contacts/$cid" >"$T_DIR/c.json" &&
+	grep -q '"tui-new"' "$T_DIR/c.json" && grep -q '"zzcompleteme"' "$T_DIR/c.json"
 }
 check "the sandbox has the new tags" wait_for has_tags
 
@@ -47,8 +45,8 @@ tui_keys T
 check "T shows the contact's tags" tui_wait 'Remove which tag'
 tui_keys Enter
 lacks_old() {
-	! api GET "/contacts/$cid" | json_get '",".join(j["contact"]["tags"])' |
-		grep -q 'alpha-old'
+	api GET "/contacts/$cid" >"$T_DIR/c.json" &&
+	grep -q '"zzkeep"' "$T_DIR/c.json" && ! grep -q '"alpha-old"' "$T_DIR/c.json"
 }
 check "the first tag was removed on the sandbox" wait_for lacks_old
 check "and from the screen" tui_wait_not 'alpha-old'
@@ -62,9 +60,7 @@ tui_keys 2
 check "the note shows on the Notes tab" tui_wait 'First line of the note'
 check "with its second line" tui_wait 'second line ☃'
 has_note() {
-	api GET "/contacts/$cid/notes" |
-		json_get '"\n".join(n["body"] for n in j["notes"])' |
-		grep -q 'second line'
+	api GET "/contacts/$cid/notes" | grep -q 'second line'
 }
 check "the sandbox has the note" wait_for has_note
 
@@ -76,9 +72,7 @@ check "then for the due date" tui_wait '^Due'
 tui_keys C-u "+3d" Enter
 check "the task is listed" tui_wait '\[ \] Follow up from the TUI'
 has_task() {
-	api GET "/contacts/$cid/tasks" |
-		json_get '"\n".join(t["title"] for t in j["tasks"])' |
-		grep -q 'Follow up from the TUI'
+	api GET "/contacts/$cid/tasks" | grep -q '"Follow up from the TUI"'
 }
 check "the sandbox has the task" wait_for has_task
 check "no failed writes" tui_wait_not 'failed'
@@ -87,9 +81,7 @@ check "no failed writes" tui_wait_not 'failed'
 tui_keys E 2
 check "the note from \$EDITOR shows" tui_wait 'Written in the editor'
 has_ed_note() {
-	api GET "/contacts/$cid/notes" |
-		json_get '"\n".join(n["body"] for n in j["notes"])' |
-		grep -q 'Written in the editor'
+	api GET "/contacts/$cid/notes" | grep -q 'Written in the editor'
 }
 check "the sandbox has the \$EDITOR note" wait_for has_ed_note
 check "the screen is redrawn after the editor" tui_wait '^ghlterm '

@@ -12,7 +12,7 @@ cid=$(api POST /contacts/ '{"locationId":"'$LOCATION'",
 	"email":"evil@example.test",
 	"companyName":"\u001b]2;TITLE2\u001b\\Corp",
 	"tags":["\u001b]52;c;cm0gLXJmIH4K\u0007clip", "bidi\u2066x\u2069"]}' |
-	json_get 'j["contact"]["id"]')
+	json_id)
 [ -n "$cid" ] || { echo "not ok 1 - fixture"; exit 1; }
 api POST "/contacts/$cid/notes" '{"body":"line one\u001b[1A\u001b[2Kline two\r\noverwrite\rX"}' >/dev/null
 ghl sync --all >/dev/null 2>&1 || { echo "not ok 1 - sync --all"; exit 1; }
