@@ -383,13 +383,16 @@ child_exec(char *const argv[], char *const envp[])
 static int
 spawn(const char *cmd, char **envp, struct err *e)
 {
-	char *argv[] = { (char *)"sh", (char *)"-c", (char *)cmd, NULL };
+	char sh[] = "sh", dash_c[] = "-c", *copy = xstrdup(cmd);
+	char *argv[] = { sh, dash_c, copy, NULL };
 	pid_t pid, w;
 	int st, rc = 0;
 
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		free(copy);
 		return err_set(e, ERR_IO, "alert: fork: %s", strerror(errno));
+	}
 	if (pid == 0) {
 		pid_t gc = fork();
 
@@ -404,6 +407,7 @@ spawn(const char *cmd, char **envp, struct err *e)
 		rc = err_set(e, ERR_IO, "alert: cannot start the on_failure "
 		    "command (fork failed)");
 	/* w < 0 (ECHILD when SIGCHLD is ignored): the child was reaped. */
+	free(copy);
 	return rc;
 }
 
