@@ -12,8 +12,7 @@ tests_unit_test_conf_SOURCES = tests/unit/test_conf.c
 tests_unit_test_conf_LDADD = $(CORE_LIBS)
 TESTS += tests/unit/test_conf
 
-# Command-line tests against ghlterm-sandbox (TAP shell scripts; they need
-# both programs built).
+# Command-line tests against ghlterm-sandbox (TAP shell scripts).
 CLI_TESTS = \
 	tests/cli/001-usage.sh \
 	tests/cli/002-config.sh \
@@ -26,7 +25,6 @@ CLI_TESTS = \
 	tests/cli/009-doctor.sh \
 	tests/cli/010-watch-usage.sh
 TESTS += $(CLI_TESTS)
-check_SCRIPTS += ghlterm ghlterm-sandbox
 EXTRA_DIST += $(CLI_TESTS) tests/cli/lib.sh
 
 # libFuzzer harness for the config parser (configure --enable-fuzzing).

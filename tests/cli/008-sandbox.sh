@@ -38,4 +38,24 @@ check "doctor sees both scopes" grep -q "^ok    scopes: contacts.readonly contac
 is "$(jq_py 'sum(c.get("firstName") == "Kept" for c in j)' <"$T/list3.json")" 1 \
     "--sandbox --cache FILE keeps FILE"
 
+# A signal to ghlterm stops its sandbox too.
+"$GHLTERM" -v --sandbox sync --watch --interval 200ms >"$T/watch.out" 2>&1 &
+W=$!
+i=0
+while [ $i -lt 150 ] && ! grep -q polled "$T/watch.out"; do	# 30 s
+	sleep 0.2
+	i=$((i + 1))
+done
+check "--sandbox sync --watch polls" grep -q polled "$T/watch.out"
+pid=$("$PYTHON3" -c '
+import json, re, sys
+for line in open(sys.argv[1]):
+    m = re.search(r"\(pid (\d+)\)", json.loads(line).get("msg", ""))
+    if m:
+        print(m.group(1))' "$XDG_STATE_HOME/ghlterm/log.jsonl" | tail -n 1)
+kill -TERM "$W"
+wait "$W"
+is "$?" 0 "SIGTERM ends sync --watch cleanly"
+check "SIGTERM: the sandbox ($pid) is gone too" sh -c '! kill -0 "$1" 2>/dev/null' sh "${pid:-0}"
+
 done_testing
