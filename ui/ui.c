@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "app.h"
@@ -41,6 +42,47 @@
 
 static int sig_wfd = -1;
 static SCREEN *the_screen;
+
+/*
+ * Frame timing trace (GHLTERM_TRACE=FILE, for tests/bench): one line per
+ * frame, "frame N CAUSE US", CAUSE being the key or event that dirtied it
+ * ("start" for the first frame, "search" for the debounced query) and US
+ * the microseconds from that input to the end of doupdate().
+ */
+static FILE *trace_fp;
+static long long trace_t0;
+static char trace_cause[32] = "start";
+
+static long long
+trace_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Note an input event; the first one since the last frame wins. */
+static void
+trace_input(const char *cause)
+{
+	if (trace_fp == NULL || trace_t0 != 0)
+		return;
+	trace_t0 = trace_now_us();
+	snprintf(trace_cause, sizeof trace_cause, "%s", cause);
+}
+
+static void
+trace_frame(long frame)
+{
+	if (trace_fp == NULL)
+		return;
+	fprintf(trace_fp, "frame %ld %s %lld\n", frame,
+	    trace_t0 != 0 ? trace_cause : "other",
+	    trace_t0 != 0 ? trace_now_us() - trace_t0 : 0LL);
+	fflush(trace_fp);
+	trace_t0 = 0;
+}
 
 static void
 sig_handler(int sig)
@@ -205,6 +247,7 @@ on_search_timer(void *arg)
 {
 	struct app *a = arg;
 
+	trace_input("search");
 	contact_list_set_search(a->list, a->search_text);
 	a->dirty = 1;
 }
@@ -317,6 +360,17 @@ on_tty(void *arg, int fd, short revents)
 	/* drain: every queued key before the next redraw */
 	while (!a->quit && (rc = get_wch(&wc)) != ERR) {
 		n++;
+		if (trace_fp != NULL && trace_t0 == 0) {
+			char kn[24];
+
+			if (rc == KEY_CODE_YES)
+				snprintf(kn, sizeof kn, "key%d", (int)wc);
+			else if (wc > 32 && wc < 127)
+				snprintf(kn, sizeof kn, "%c", (int)wc);
+			else
+				snprintf(kn, sizeof kn, "0x%x", (unsigned)wc);
+			trace_input(kn);
+		}
 		if (rc == KEY_CODE_YES && wc == KEY_RESIZE) {
 			/* resizeterm() already ran (and queued this key) */
 			a->clear = 1;
@@ -571,6 +625,7 @@ out:
 	wnoutrefresh(stdscr);
 	doupdate();
 	a->frames++;
+	trace_frame(a->frames);
 	a->dirty = 0;
 }
 
@@ -625,6 +680,7 @@ ui_run(const struct conf *cfg, long max_frames, struct err *e)
 	int rc;
 
 	memset(a, 0, sizeof *a);
+	trace_t0 = trace_now_us();	/* the first frame's start */
 	a->cfg = cfg;
 	a->max_frames = max_frames;
 	a->st.rl_remaining = a->st.rl_max = -1;
@@ -668,6 +724,8 @@ ui_run(const struct conf *cfg, long max_frames, struct err *e)
 		return 1;
 	}
 	set_term(the_screen);
+	if (getenv("GHLTERM_TRACE") != NULL && *getenv("GHLTERM_TRACE"))
+		trace_fp = fopen(getenv("GHLTERM_TRACE"), "we");
 	xmalloc_set_fatal_hook(fatal_hook);
 	cbreak();
 	noecho();
@@ -741,5 +799,9 @@ ui_run(const struct conf *cfg, long max_frames, struct err *e)
 	keymap_free(a->km);
 	cache_close(a->cache);
 	restore_signals(a);
+	if (trace_fp != NULL) {
+		fclose(trace_fp);
+		trace_fp = NULL;
+	}
 	return a->exit_status;
 }
