@@ -279,8 +279,14 @@ xfer_setup(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 #endif
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
 	SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
-	/* Parallel transfers share one HTTP/2 connection when it offers it. */
-	SETOPT(h, CURLOPT_PIPEWAIT, 1L);
+	/*
+	 * Parallel transfers share one HTTP/2 connection when it offers it.
+	 * Only https can (HTTP/2 is negotiated by TLS): on plain http waiting
+	 * for the first connection would only serialise the first response
+	 * and the rest (a contact's four reads took two round trips).
+	 */
+	if (strncasecmp(req->url, "https:", 6) == 0)
+		SETOPT(h, CURLOPT_PIPEWAIT, 1L);
 	SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
 	SETOPT(h, CURLOPT_USERAGENT, "ghlterm/" PACKAGE_VERSION);
 	SETOPT(h, CURLOPT_HTTPHEADER, x->hdrs);
