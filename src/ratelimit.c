@@ -24,6 +24,8 @@ struct ratelimit {
 	long	 head, count;
 	long	 max, interval_ms;
 	int64_t	 hold_until;	/* no request before this */
+	long	 last_remaining; /* Remaining of the last response; -1 none */
+	int64_t	 win_start;	/* server window began at or before this */
 	long	 daily_remaining; /* -1 unknown; decremented on send */
 	int64_t	 daily_zero_at;	/* when it reached 0 */
 	struct ratelimit_headers last;
@@ -129,6 +131,7 @@ ratelimit_new(void)
 	r->cap = r->max;
 	r->ring = xcalloc((size_t)r->cap, sizeof *r->ring);
 	r->daily_remaining = -1;
+	r->last_remaining = -1;
 	ratelimit_headers_init(&r->last);
 	return r;
 }
@@ -145,8 +148,12 @@ ratelimit_free(struct ratelimit *r)
 static long
 margin_ms(const struct ratelimit *r)
 {
-	/* Covers latency jitter between our clock and the server's window. */
-	return 100 + r->interval_ms / 50;
+	/*
+	 * Covers latency jitter between our clock and the server's window:
+	 * 50 ms at 1 s, 140 ms at 10 s (was 100 + 2%, which alone held the
+	 * client to 89% of a 100/1000 ms budget).
+	 */
+	return 40 + r->interval_ms / 100;
 }
 
 static int64_t
@@ -243,8 +250,26 @@ ratelimit_update(struct ratelimit *r, int64_t now_ms,
 			r->max = m;
 		}
 	}
-	if (h->remaining == 0)
-		ratelimit_hold_until(r, now_ms + r->interval_ms);
+	/*
+	 * Remaining going up means the server opened a new window, no later
+	 * than this response's request arrived, so no later than now.  When
+	 * the window is spent, waiting until that start plus an interval is
+	 * enough; a full interval from now (when the start is not known)
+	 * wasted up to a window of budget on every window.
+	 */
+	if (h->remaining >= 0) {
+		if (r->last_remaining < 0 || h->remaining > r->last_remaining)
+			r->win_start = now_ms;
+		r->last_remaining = h->remaining;
+	}
+	if (h->remaining == 0) {
+		if (r->win_start > now_ms - r->interval_ms &&
+		    r->win_start <= now_ms)
+			ratelimit_hold_until(r, r->win_start + r->interval_ms +
+			    margin_ms(r));
+		else
+			ratelimit_hold_until(r, now_ms + r->interval_ms);
+	}
 	if (h->daily_remaining >= 0) {
 		if (h->daily_remaining == 0 && r->daily_remaining != 0)
 			r->daily_zero_at = now_ms;

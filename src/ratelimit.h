@@ -57,8 +57,9 @@ long	 ratelimit_delay_ms(const struct ratelimit *, int64_t now_ms, int n);
 void	 ratelimit_record(struct ratelimit *, int64_t now_ms, int n);
 /*
  * Feed back one response's headers, received at now_ms: adopts Max and
- * Interval (when sane), and holds every request for a full interval when
- * Remaining is 0.
+ * Interval (when sane); when Remaining is 0 holds every request until the
+ * server's window ends: an interval (plus the margin) after the response
+ * where Remaining last went up (a new window), else a full interval.
  */
 void	 ratelimit_update(struct ratelimit *, int64_t now_ms,
 	    const struct ratelimit_headers *);
