@@ -551,10 +551,10 @@ cache_open(struct cache **cp, const char *path, struct err *e)
 		rc = exec_sql(c, "PRAGMA journal_mode = WAL", e);
 	if (rc == 0)
 		rc = exec_sql(c, "PRAGMA synchronous = NORMAL", e);
-	/* 16 MB of page cache, sorts in memory: pages of puts and big
+	/* Up to 64 MB of page cache, sorts in memory: pages of puts and big
 	 * searches stay off the disk. */
 	if (rc == 0)
-		rc = exec_sql(c, "PRAGMA cache_size = -16384", e);
+		rc = exec_sql(c, "PRAGMA cache_size = -65536", e);
 	if (rc == 0)
 		rc = exec_sql(c, "PRAGMA temp_store = MEMORY", e);
 	/* Reads through the page cache of the OS, without a syscall per
