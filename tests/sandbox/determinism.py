@@ -40,7 +40,7 @@ t.ok(ida != idc and a[1] != c[1], "different seed: different data")
 t.ok(len(set(ida)) == len(ida), "ids are unique")
 
 
-def fault_run(spec, n=400):
+def fault_run(spec, n=250):
     """Status (or 'drop'/'trunc'/'bad') of n sequential requests."""
     seq = []
     with Sandbox("--contacts", 50, "--fault", spec, "--rate-limit", "100000/1000") as sb:
