@@ -640,6 +640,7 @@ struct ctx {
 	struct sm_row	*acts;		/* activities of the contact (lazy) */
 	size_t		 nacts;
 	int		 have_acts;
+	int		 acts_by_title;	/* primaryContact filter refused */
 	struct sm_row	*notes;
 	size_t		 nnotes;
 	int		 have_notes;
@@ -1160,6 +1161,42 @@ load_acts(struct mirror *m, struct ctx *x, struct err *e)
 	return rc;
 }
 
+static long long find_marker(const struct sm_row *, size_t, const char *);
+
+/* Fallback recovery: activities titled like t, carrying marker. */
+static int
+find_act_by_title(struct mirror *m, const struct task *t, const char *marker,
+    long long *id, struct err *e)
+{
+	static const char *const fields[] = {
+		"activity.id", "activity.title", "activity.description"
+	};
+	struct sm_result res;
+	struct sm_row *v;
+	size_t n;
+	long total;
+	char *title = mirror_task_title(t), *body;
+	int rc;
+
+	*id = 0;
+	body = codec_sm_search_json(2, "Task", "activity.title", title, 0,
+	    fields, nitems(fields), "activity.id");
+	free(title);
+	rc = call(m, "POST", "/apis/activity/v4/search?rows=250&from=0"
+	    "&viewType=list", body, 0, &res, e);
+	free(body);
+	if (rc)
+		return rc;
+	rc = codec_sm_search_rows(res.data, NULL, &v, &n, &total);
+	sm_result_free(&res);
+	if (rc)
+		return err_set(e, ERR_PARSE, "POST /apis/activity/v4/search: "
+		    "unexpected result");
+	*id = find_marker(v, n, marker);
+	sm_rows_free(v, n);
+	return 0;
+}
+
 static int
 load_notes(struct mirror *m, struct ctx *x, struct err *e)
 {
@@ -1376,7 +1413,16 @@ mirror_tasks(struct mirror *m, struct ctx *x, struct err *e)
 		if (row->sm_id <= 0 && (!x->fresh ||
 		    (row->state && strcmp(row->state, "pending") == 0))) {
 			/* Recovery lookup by marker before any POST. */
-			rc = load_acts(m, x, e);
+			snprintf(marker, sizeof marker, "[ghl:task:%s]", t->id);
+			rc = x->acts_by_title ? ERR_INVALID : load_acts(m, x, e);
+			if (rc == ERR_INVALID) {
+				/* The primaryContact filter was refused:
+				 * fall back to the title (§8.12). */
+				x->acts_by_title = 1;
+				rc = find_act_by_title(m, t, marker, &adopt, e);
+			} else if (rc == 0) {
+				adopt = find_marker(x->acts, x->nacts, marker);
+			}
 			if (keep(rc, &first, e, &first_e)) {
 				cm_item_free(&fresh);
 				goto out;
@@ -1385,8 +1431,6 @@ mirror_tasks(struct mirror *m, struct ctx *x, struct err *e)
 				cm_item_free(&fresh);
 				continue;
 			}
-			snprintf(marker, sizeof marker, "[ghl:task:%s]", t->id);
-			adopt = find_marker(x->acts, x->nacts, marker);
 			if (adopt > 0) {
 				row->sm_id = adopt;
 				m->r.tasks.adopted++;

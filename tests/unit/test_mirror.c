@@ -600,6 +600,32 @@ test_crash(void)
 	    "crash: note mirrored once");
 	cJSON_Delete(st);
 
+	/* Killed after an activity create, and the activity search by
+	 * primaryContact is refused: recovered by title (§8.12). */
+	mt_seed_contact(v.c, "CRASH000000000000004", "Cra", "Four",
+	    "crash4@example.com", NULL, NULL, NULL);
+	mt_seed_task(v.c, "CRASH000000000000004", "CRTASK00000000000004",
+	    "Title fallback", "b", NULL, 0);
+	status = child_mirror(&v, "mirror.after_send:2",
+	    "CRASH000000000000004");
+	ok(WIFSIGNALED(status), "crash: killed after the activity create (2)");
+	{
+		int hs;
+		cJSON *r = mt_http(v.url, "POST", "/_sandbox/fault",
+		    "{\"method\":\"POST\",\"path\":\"/apis/activity/v4/search\","
+		    "\"status\":400,\"name\":\"ValidationError\",\"message\":"
+		    "\"Invalid filter field\"}", NULL, &hs);
+
+		cJSON_Delete(r);
+	}
+	rc = run1(&v, "CRASH000000000000004");
+	is_int(rc, 0, "crash: recovery with the title fallback succeeds");
+	is_int(v.rep.tasks.adopted, 1, "crash: activity found by title");
+	st = mt_state(v.url);
+	is_int(mt_count(st, "activities", "title", "Title fallback", NULL), 1,
+	    "crash: no duplicate activity");
+	cJSON_Delete(st);
+
 	/* Killed after the note create. */
 	mt_seed_contact(v.c, "CRASH000000000000003", "Cra", "Three",
 	    "crash3@example.com", NULL, NULL, NULL);
