@@ -343,8 +343,10 @@ mirror_cli(const struct conf *cfg, int argc, char **argv)
 	if (rc)
 		goto out;
 	if (all) {
+		struct cache_query q = { NULL, NULL };
+
 		cl.ids = &ids;
-		rc = cache_foreach_contact(cache, NULL, NULL, collect_cb, &cl,
+		rc = cache_foreach_contact(cache, &q, NULL, collect_cb, &cl,
 		    &e);
 		if (rc == 0)
 			rc = cache_mirror_contact_ids(cache_sqlite(cache), &ids,

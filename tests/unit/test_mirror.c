@@ -912,6 +912,16 @@ test_cli(void)
 	rc = p ? pclose(p) : -1;
 	is_int(WEXITSTATUS(rc), 0, "cli: mirror CONTACT_ID exits 0");
 
+	cmd = xasprintf("%s mirror --all 2>&1", tool);
+	p = popen(cmd, "r");
+	free(cmd);
+	saw = 0;
+	while (p && fgets(line, sizeof line, p) != NULL)
+		if (strstr(line, "contacts: 0 created, 0 updated, 1 unchanged"))
+			saw = 1;
+	rc = p ? pclose(p) : -1;
+	ok(saw && WEXITSTATUS(rc) == 0, "cli: mirror --all: nothing changed");
+
 	cmd = xasprintf("%s mirror status --json", tool);
 	p = popen(cmd, "r");
 	free(cmd);
