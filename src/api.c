@@ -328,9 +328,14 @@ observe(struct api *a, const struct call *c, int attempt, int trc,
 		log_trace_id(a->last.trace_id, sizeof a->last.trace_id);
 	free(trace);
 	a->last.status = trc == 0 ? resp->status : 0;
-	if (trc == 0 && a->on_response != NULL)
-		a->on_response(a->on_response_arg, c->tmpl, resp->status,
+	if (trc == 0 && a->on_response != NULL) {
+		char label[160];
+
+		/* "POST /contacts/search": the usage report's endpoint key. */
+		snprintf(label, sizeof label, "%s %s", c->method, c->tmpl);
+		a->on_response(a->on_response_arg, label, resp->status,
 		    attempt, resp->seconds, &h);
+	}
 	log_request(c->method, c->tmpl, c->contact_id,
 	    trc == 0 ? resp->status : 0, attempt,
 	    (long)(resp->seconds * 1000), a->last.trace_id);

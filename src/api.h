@@ -27,7 +27,8 @@ struct api;
 struct auth;
 struct http;
 
-/* Called after every response (any status) of every attempt. */
+/* Called after every response (any status) of every attempt, with the
+ * endpoint as "METHOD /path/:template". */
 typedef void (*api_response_fn)(void *arg, const char *endpoint_template,
     int status, int attempt, double seconds,
     const struct ratelimit_headers *);

@@ -265,7 +265,7 @@ test_shapes(void)
 	    "POST", "/contacts/upsert", j);
 #undef SHAPE
 	is_int(f.responses, 24, "usage callback once per response");
-	is_str(f.last_tmpl, "/contacts/upsert", "callback gets the template");
+	is_str(f.last_tmpl, "POST /contacts/upsert", "callback gets method and template");
 	buf_free(&out);
 	fx_close(&f);
 }
