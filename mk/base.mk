@@ -9,4 +9,4 @@ TESTS += tests/unit/test_buf
 
 man_MANS += man/ghlterm.1 man/ghlterm-sandbox.1 man/ghlterm.conf.5
 EXTRA_DIST += man/ghlterm.1.in man/ghlterm-sandbox.1.in man/ghlterm.conf.5.in
-EXTRA_DIST += tests/data
+EXTRA_DIST += tests/data .ci/deps
