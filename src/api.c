@@ -292,7 +292,8 @@ wire_build(struct api *a, const struct call *c, struct wire *w,
 	w->headers[n] = NULL;
 	w->req = (struct http_req){ .method = c->method, .url = w->url,
 	    .headers = w->headers, .body = c->body,
-	    .body_len = c->body != NULL ? strlen(c->body) : 0 };
+	    .body_len = c->body != NULL ? strlen(c->body) : 0,
+	    .fresh = c->retry == RETRY_CREATE };
 }
 
 static void

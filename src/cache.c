@@ -666,6 +666,12 @@ cache_rollback(struct cache *c)
 	c->doomed = 0;
 }
 
+struct sqlite3 *
+cache_sqlite(struct cache *c)
+{
+	return c->db;
+}
+
 int
 cache_depth(const struct cache *c)
 {

@@ -48,6 +48,13 @@ int	 cache_commit(struct cache *, struct err *e);
 void	 cache_rollback(struct cache *);
 /* Current nesting depth (0 = no transaction). */
 int	 cache_depth(const struct cache *);
+/*
+ * The SQLite handle, for the cache module's other files (cache_live.c,
+ * cache_mirror.c) that keep their own tables.  Borrowed; same thread rules
+ * as the cache.  Nothing outside src/cache*.c may run SQL on it.
+ */
+struct sqlite3;
+struct sqlite3	*cache_sqlite(struct cache *);
 
 /* ---- pull side (sync engine, webhooks) ---- */
 

@@ -17,16 +17,6 @@
 #include "cache_int.h"
 #include "xmalloc.h"
 
-/*
- * Fallback until cache.c defines cache_sqlite (the lead adds it to
- * cache.h): weak, so the definition in cache.c wins at link time.
- */
-__attribute__((weak)) sqlite3 *
-cache_sqlite(struct cache *c)
-{
-	return c->db;
-}
-
 static const char schema[] =
 "CREATE TABLE IF NOT EXISTS sm_contact_map ("
 "  ghl_contact_id TEXT PRIMARY KEY, sm_contact_id INTEGER, state TEXT,"

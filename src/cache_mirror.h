@@ -19,12 +19,7 @@
 struct cache;
 struct sqlite3;
 
-/*
- * The cache's database handle (borrowed).  Declared here until the lead
- * adds it to cache.h; cache_mirror.c carries a weak fallback definition
- * that a definition in cache.c replaces.
- */
-struct sqlite3	*cache_sqlite(struct cache *);
+/* The cache's database handle comes from cache_sqlite() in cache.h. */
 
 /* Create the mirror's tables (CREATE TABLE IF NOT EXISTS); run at the
  * start of every mirror operation.  0 or ERR_DB. */

@@ -24,6 +24,12 @@ struct http_req {
 	const char *const	 *headers;	/* "Name: value", NULL-terminated; may be NULL */
 	const char		 *body;		/* may be NULL (no body) */
 	size_t			  body_len;
+	/*
+	 * Send on a new connection.  libcurl silently re-sends a request
+	 * whose reused connection died before any reply; for a create that
+	 * could apply it twice, so non-idempotent requests set this.
+	 */
+	int			  fresh;
 };
 
 struct http_resp {

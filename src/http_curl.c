@@ -279,6 +279,8 @@ xfer_setup(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 #endif
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 0L);
 	SETOPT(h, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (req->fresh)
+		SETOPT(h, CURLOPT_FRESH_CONNECT, 1L);
 	/*
 	 * Parallel transfers share one HTTP/2 connection when it offers it.
 	 * Only https can (HTTP/2 is negotiated by TLS): on plain http waiting

@@ -330,6 +330,7 @@ sm_call(struct sm_client *c, const char *method, const char *path,
 	req.headers = hdrs;
 	req.body = body;
 	req.body_len = body ? strlen(body) : 0;
+	req.fresh = create;
 	http_resp_init(&resp);
 	for (attempt = 0; attempt < SM_MAX_ATTEMPTS; attempt++) {
 		pace(c);
