@@ -24,12 +24,15 @@
 
 #include "api.h"
 #include "auth.h"
+#include "autotag.h"
 #include "buf.h"
 #include "cache.h"
 #include "codec.h"
 #include "conf.h"
 #include "err.h"
 #include "http.h"
+#include "listen.h"
+#include "mirror_cli.h"
 #include "model.h"
 #include "ratelimit.h"
 #include "sync.h"
@@ -185,6 +188,15 @@ static const struct cli_help helps[] = {
 	  "API sent it per line.  --since keeps contacts updated at or after\n"
 	  "TIME: YYYY-MM-DD, an ISO-8601 time, or an age such as 24h or 7d.\n"
 	  "--output writes FILE (mode 0600) atomically." },
+	{ "mirror", "mirror CONTACT_ID... | --all | --queued [--dry-run] | "
+	  "status [--json]",
+	  "One-way mirror of contacts, their tasks (as activities) and notes\n"
+	  "into Salesmate ([salesmate] in the config; see ghlterm(1))." },
+	{ "listen", "listen [--listen HOST:PORT]",
+	  "Receive HighLevel webhooks and apply them to the cache." },
+	{ "autotag", "autotag [--dry-run] [CONTACT_ID]",
+	  "Apply the [autotag] rules of the config to notes (and task titles)\n"
+	  "and queue the tags they add as ordinary writes." },
 };
 
 static const struct cli_help *
@@ -2533,6 +2545,10 @@ done:
 	buf_free(&out);
 	/* 6. The cache. */
 	doctor_cache(cfg);
+	/* 7. Salesmate, when the mirror is configured. */
+	fflush(stdout);
+	if (mirror_doctor(cfg, stdout) != 0)
+		doctor_failed = 1;
 	return finish_stdout(doctor_failed ? CLI_FAIL : CLI_OK);
 }
 
@@ -2554,6 +2570,9 @@ static const struct {
 	{ "log", cmd_log },
 	{ "usage", cmd_usage },
 	{ "export", cmd_export },
+	{ "mirror", mirror_cli },
+	{ "listen", listen_cli },
+	{ "autotag", autotag_cli },
 };
 
 int

@@ -97,6 +97,42 @@ make_client(const struct conf *cfg, struct http **hp, struct sm_client **cp,
 	return rc;
 }
 
+/*
+ * Mirror one cached contact now (no printing): for the worker thread and
+ * for salesmate.auto after a sync.  Uses its own Salesmate client and the
+ * caller's cache handle (the caller's thread).
+ */
+int
+mirror_one(const struct conf *cfg, struct cache *cache, const char *id,
+    struct err *e)
+{
+	struct http *http = NULL;
+	struct sm_client *sm = NULL;
+	struct mirror_opts mo;
+	struct mirror *m = NULL;
+	int rc;
+
+	rc = make_client(cfg, &http, &sm, e);
+	if (rc)
+		return rc;
+	memset(&mo, 0, sizeof mo);
+	mo.cache = cache;
+	mo.sm = sm;
+	mo.id_field = cfg->sm_id_field;
+	mo.activity_type = cfg->sm_activity_type;
+	mo.owner = cfg->sm_owner;
+	rc = mirror_open(&m, &mo, e);
+	if (rc == 0) {
+		rc = mirror_contact(m, id, e);
+		if (rc == 0)
+			cache_mirror_dequeue(cache_sqlite(cache), id, NULL);
+		mirror_close(m);
+	}
+	sm_client_free(sm);
+	http_free(http);
+	return rc;
+}
+
 static void
 print_counts(const char *what, const struct mirror_counts *c)
 {

@@ -28,4 +28,15 @@ int	 mirror_cli(const struct conf *, int argc, char **argv);
  */
 int	 mirror_doctor(const struct conf *, FILE *out);
 
+struct cache;
+struct err;
+/*
+ * Mirror one cached contact (with its tasks and notes) now, without
+ * printing: for the worker thread and for salesmate.auto after a sync.
+ * cache is the caller's handle (its thread).  Returns 0 or the errcode of
+ * mirror_contact(), e filled; ERR_USAGE when Salesmate is not configured.
+ */
+int	 mirror_one(const struct conf *, struct cache *, const char *id,
+	    struct err *e);
+
 #endif

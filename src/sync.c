@@ -15,16 +15,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert.h"
 #include "api.h"
 #include "auth.h"
+#include "autotag.h"
 #include "backoff.h"
 #include "buf.h"
 #include "cache.h"
+#include "cache_mirror.h"
 #include "codec.h"
 #include "conf.h"
 #include "crashpoint.h"
 #include "http.h"
 #include "log.h"
+#include "mirror_cli.h"
 #include "model.h"
 #include "xmalloc.h"
 
@@ -41,6 +45,7 @@
 #define META_POLL_SINCE		"sync.poll.since"
 
 struct sync {
+	const struct conf	*cfg;		/* borrowed: outlives the engine */
 	struct cache		*cache;
 	struct auth		*auth;
 	struct api		*api;		/* NULL when offline */
@@ -164,6 +169,7 @@ sync_open(struct sync **out, const struct conf *cfg, struct err *e)
 
 	*out = NULL;
 	s = xcalloc(1, sizeof *s);
+	s->cfg = cfg;
 	s->offline = cfg->offline;
 	s->location = xstrdup0(cfg->location);
 	s->replay_timeout_ms = (cfg->replay_timeout_s > 0 ?
@@ -409,6 +415,41 @@ log_failure(struct sync *s, const char *kind, const char *contact_id,
 	    e->http_status, e->msg, NULL);
 	log_msg(LOG_LEVEL_ERROR, "%s %s: %s", kind,
 	    contact_id != NULL ? contact_id : "-", e->msg);
+	alert_failure(s->cfg, kind, contact_id, NULL, e->http_status, e->msg);
+}
+
+static int sync_outbox_quiet(struct sync *, const char *);
+
+/*
+ * After a contact was pulled: the auto-tag rules on its new or changed
+ * notes (their tags go out as ordinary writes), then, with
+ * salesmate.auto, the mirror of the contact (now when mirror_now, else
+ * queued for `ghlterm mirror --queued`).
+ */
+static void
+after_pull(struct sync *s, const char *id, int mirror_now)
+{
+	struct strv planned = { NULL, 0 };
+	struct err e;
+
+	err_clear(&e);
+	if (s->cfg->nautotags > 0) {
+		if (autotag_apply(s->cache, s->cfg, id, 0, &planned, &e) != 0)
+			log_failure(s, "autotag", id, &e);
+		else if (planned.n > 0 && mirror_now)
+			sync_outbox_quiet(s, id);
+		strv_free(&planned);
+	}
+	if (!s->cfg->sm_auto || s->cfg->sm_linkname == NULL)
+		return;
+	err_clear(&e);
+	if (!mirror_now) {
+		if (cache_mirror_migrate(cache_sqlite(s->cache)) == 0)
+			cache_mirror_enqueue(cache_sqlite(s->cache), id, &e);
+		return;
+	}
+	if (mirror_one(s->cfg, s->cache, id, &e) != 0)
+		log_failure(s, "mirror", id, &e);
 }
 
 int
@@ -439,6 +480,7 @@ sync_contact(struct sync *s, const char *id, struct err *e)
 			*e = pe;
 			return prc;
 		}
+		after_pull(s, id, 1);
 	}
 	return rc;
 }
@@ -575,6 +617,8 @@ sync_all(struct sync *s, int deep, struct err *e)
 				rc = pull_contact_retry(s, page.v[i].id, &pe);
 				if (rc == ERR_NOTFOUND)
 					rc = 0;	/* deleted meanwhile */
+				else if (rc == 0)
+					after_pull(s, page.v[i].id, 0);
 				if (rc) {
 					*e = pe;
 					break;
@@ -614,6 +658,8 @@ sync_all(struct sync *s, int deep, struct err *e)
 		    page.n < (size_t)page_limit())
 			break;
 	}
+	if (rc == 0 && deep && s->cfg->nautotags > 0)
+		sync_outbox_quiet(s, NULL);	/* tags the rules queued */
 	if (rc == 0) {
 		/* Finished: the next sync starts from the beginning. */
 		snprintf(num, sizeof num, "%lld", wall_ms());
@@ -739,6 +785,11 @@ sync_poll(struct sync *s, struct err *e)
 			/* A changed contact: take its list fields now; its
 			 * children are pulled when someone opens it. */
 			rc = cache_put_contact(s->cache, c, 0, e);
+			if (rc == 0 && c->id != NULL && s->cfg->sm_auto &&
+			    s->cfg->sm_linkname != NULL &&
+			    cache_mirror_migrate(cache_sqlite(s->cache)) == 0)
+				cache_mirror_enqueue(cache_sqlite(s->cache),
+				    c->id, NULL);
 			if (c->date_updated != NULL && (newest == NULL ||
 			    strcmp(c->date_updated, newest) > 0)) {
 				free(newest);
@@ -1085,6 +1136,8 @@ fail_entry(struct sync *s, const struct outbox_entry *ob, const struct err *why)
 	cache_outbox_mark_failed(s->cache, ob->id, why->msg, NULL);
 	cache_log_add(s->cache, "write", "error", ob->contact_id, ob->op,
 	    why->http_status, why->msg, NULL);
+	alert_failure(s->cfg, "write", ob->contact_id, ob->op,
+	    why->http_status, why->msg);
 	log_msg(LOG_LEVEL_ERROR, "write %s %s failed: %s", ob->op,
 	    ob->contact_id ? ob->contact_id : "-", why->msg);
 	if (ob->contact_id != NULL && !is_local_id(ob->contact_id)) {
@@ -1300,4 +1353,14 @@ sync_outbox(struct sync *s, const char *id, int *nfailed_out,
 		return first.code;
 	}
 	return 0;
+}
+
+/* Replay, keeping the outcome in the outbox and the log only. */
+static int
+sync_outbox_quiet(struct sync *s, const char *id)
+{
+	struct err e;
+
+	err_clear(&e);
+	return sync_outbox(s, id, NULL, NULL, &e);
 }

@@ -34,6 +34,8 @@ typedef void (*sync_progress_fn)(void *arg, const struct sync_progress *);
  * Open the engine: an HTTP client configured from cfg (base URL, token,
  * timeouts) and its own connection to cfg->cache_path.  With cfg->offline
  * no request is ever sent (network operations return ERR_OFFLINE).
+ * cfg is borrowed and must outlive the engine (auto-tag rules, alerts and
+ * the Salesmate settings are read from it as the engine runs).
  * Returns 0 or an errcode (e.g. ERR_AUTH for an unreadable token file).
  */
 int		 sync_open(struct sync **, const struct conf *, struct err *);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "mirror_cli.h"
 #include "sync.h"
 #include "xmalloc.h"
 
@@ -91,11 +92,22 @@ conf_clone(const struct conf *src)
 	c->sm_owner = dup_or_null(src->sm_owner);
 	c->sm_id_field = dup_or_null(src->sm_id_field);
 	c->sm_activity_type = dup_or_null(src->sm_activity_type);
-	/* The thread needs neither key bindings nor auto-tag rules. */
+	/* The thread needs no key bindings; it does run auto-tag rules. */
 	c->binds = NULL;
 	c->nbinds = 0;
-	c->autotags = NULL;
-	c->nautotags = 0;
+	c->autotags = src->nautotags ?
+	    xcalloc(src->nautotags, sizeof *c->autotags) : NULL;
+	for (size_t i = 0; i < src->nautotags; i++) {
+		const struct cfg_autotag *a = &src->autotags[i];
+		struct cfg_autotag *b = &c->autotags[i];
+
+		b->pattern = xstrdup(a->pattern);
+		b->match_tasks = a->match_tasks;
+		b->ntags = a->ntags;
+		b->tags = xcalloc(a->ntags ? a->ntags : 1, sizeof *b->tags);
+		for (size_t k = 0; k < a->ntags; k++)
+			b->tags[k] = xstrdup(a->tags[k]);
+	}
 	return c;
 }
 
@@ -109,6 +121,13 @@ conf_clone_free(struct conf *c)
 	free(c->state_dir); free(c->on_failure); free(c->sm_base_url);
 	free(c->sm_linkname); free(c->sm_token_file); free(c->sm_owner);
 	free(c->sm_id_field); free(c->sm_activity_type);
+	for (size_t i = 0; i < c->nautotags; i++) {
+		for (size_t k = 0; k < c->autotags[i].ntags; k++)
+			free(c->autotags[i].tags[k]);
+		free(c->autotags[i].tags);
+		free(c->autotags[i].pattern);
+	}
+	free(c->autotags);
 	free(c);
 }
 
@@ -210,8 +229,9 @@ run_job(struct worker *w, const struct job *j, struct err *e)
 	case JOB_POLL:
 		return sync_poll(w->sync, e);
 	case JOB_MIRROR_ONE:
-		return err_set(e, ERR_USAGE,
-		    "mirror: Salesmate is not configured in this build");
+		if (id == NULL)
+			return err_set(e, ERR_USAGE, "mirror: no contact id");
+		return mirror_one(w->cfg, sync_cache(w->sync), id, e);
 	}
 	return err_set(e, ERR_USAGE, "unknown job");
 }
