@@ -46,6 +46,8 @@ build(struct app *a, struct strv *out)
 
 	strv_push(out, "#ghlterm keys (q or Esc closes; :NAME runs any "
 	    "command; bind CONTEXT KEY COMMAND in the config)");
+	strv_push(out, "  Marks in the list:  ! a write failed   * a write is "
+	    "pending   ~ never fully synced");
 	for (s = 0; s < nitems(sections); s++) {
 		before = out->n;
 		snprintf(line, sizeof line, "#%s", sections[s].title);
