@@ -46,6 +46,72 @@ is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0';
 }
 
+/* Length of the valid UTF-8 sequence at s (n bytes left), 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		len = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		len = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/*
+ * A copy of json/len with every byte that is not part of valid UTF-8
+ * replaced by U+FFFD, NUL-terminated, or NULL when json is valid UTF-8.
+ * Keeps invalid text the server sent out of the cache and --json output.
+ */
+static char *
+utf8_repair(const char *json, size_t len, size_t *outlen)
+{
+	const unsigned char *u = (const unsigned char *)json;
+	struct buf b;
+	size_t i, k;
+
+	for (i = 0; i < len; i += k)
+		if ((k = utf8_seq(u + i, len - i)) == 0)
+			break;
+	if (i == len)
+		return NULL;
+	buf_init(&b, 0);
+	buf_append(&b, json, i);
+	while (i < len) {
+		k = utf8_seq(u + i, len - i);
+		if (k == 0) {
+			buf_append(&b, "\xef\xbf\xbd", 3);
+			i++;
+		} else {
+			buf_append(&b, json + i, k);
+			i += k;
+		}
+	}
+	*outlen = b.len;
+	return buf_take(&b);
+}
+
 /*
  * Parse one complete JSON value from json/len (not necessarily
  * NUL-terminated).  Trailing whitespace (or NULs) is allowed, anything else
@@ -56,11 +122,18 @@ parse_any(const char *json, size_t len, struct err *e)
 {
 	const char *end = NULL;
 	cJSON *root;
-	size_t off;
+	char *fixed;
+	size_t off, flen = 0;
 
 	if (json == NULL || len == 0) {
 		err_set(e, ERR_PARSE, "empty body, expected JSON");
 		return NULL;
+	}
+	fixed = utf8_repair(json, len, &flen);
+	if (fixed != NULL) {
+		root = parse_any(fixed, flen, e);
+		free(fixed);
+		return root;
 	}
 	root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
 	if (root == NULL) {

@@ -1278,9 +1278,33 @@ test_every_file(void)
 	ok(nfiles >= 53, "%zu example files checked", nfiles);
 }
 
+/* Regression (faults suite, badutf8): invalid UTF-8 from the server used
+ * to reach the cache and --json output; it is replaced by U+FFFD. */
+static void
+test_bad_utf8(void)
+{
+	static const char js[] = "{\"id\":\"u1\",\"firstName\":\"A\xff"
+	    "\xc0\xaf\xed\xa0\x80\xc3\xa9\"}";
+	struct contact c;
+	struct err e;
+	int rc;
+
+	memset(&e, 0, sizeof(e));
+	rc = codec_contact(js, sizeof(js) - 1, &c, &e);
+	is_int(rc, 0, "bad UTF-8: contact decodes");
+	if (rc != 0)
+		return;
+	is_str(c.first_name, "A\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+	    "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xc3\xa9",
+	    "bad UTF-8: each invalid byte became U+FFFD, valid text kept");
+	ok(strstr(c.raw, "\xff") == NULL, "bad UTF-8: raw JSON is valid");
+	contact_free(&c);
+}
+
 int
 main(void)
 {
+	test_bad_utf8();
 	test_every_file();
 	test_contact();
 	test_tasks_notes_events();
