@@ -1311,6 +1311,7 @@ sync_outbox(struct sync *s, const char *id, int *nfailed_out,
 			break;
 		err_clear(&transient);
 		rc = replay_one(s, &ob, &nfailed, &first, &transient);
+		s->p.contact_id = NULL;		/* it pointed into ob */
 		if (transient.code != ERR_OK)
 			last_net = transient;
 		if (rc == ERR_NET) {

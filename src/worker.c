@@ -26,6 +26,7 @@
 #define WORKER_MAX_JOBS		64
 #define WORKER_MAX_EVENTS	1024
 #define PROGRESS_EVERY_MS	100
+#define CHANGED_EVERY_MS	1000
 
 struct job {
 	enum job_kind	 kind;
@@ -48,6 +49,7 @@ struct worker {
 
 	struct job	 current;
 	long long	 last_progress_ms;
+	long long	 last_changed_ms;
 	long		 last_rl_remaining;
 
 	struct conf	*cfg;		/* the thread's own copy of what it needs */
@@ -201,6 +203,17 @@ on_progress(void *arg, const struct sync_progress *p)
 	    !(p->total > 0 && p->done >= p->total))
 		return;
 	w->last_progress_ms = t;
+	if (t - w->last_changed_ms >= CHANGED_EVERY_MS) {
+		/* Pages land in the cache as a long sync runs: let the UI
+		 * re-query now and then, not only at the end. */
+		struct worker_event ch;
+
+		memset(&ch, 0, sizeof ch);
+		ch.kind = EV_CHANGED;
+		ch.job = w->current.kind;
+		w->last_changed_ms = t;
+		emit(w, &ch);
+	}
 	ev.kind = EV_PROGRESS;
 	ev.done = p->done;
 	ev.total = p->total;
