@@ -33,11 +33,15 @@
 
 enum fault {
 	F_NONE, F_5XX, F_429, F_DROP, F_DROPAFTER, F_TRUNC, F_MAL, F_SLOW,
-	F_HTML, F__COUNT
+	F_HTML, F_HUGE, F_UTF8, F__COUNT
 };
 
+/* Length of the body of a "huge" fault: past the client's 32 MB cap. */
+#define HUGE_LEN ((size_t)40 << 20)
+
 static const char *const fault_names[F__COUNT] = {"none", "5xx", "429",
-    "drop", "dropafter", "truncate", "malformed", "slow", "html"};
+    "drop", "dropafter", "truncate", "malformed", "slow", "html", "huge",
+    "badutf8"};
 
 struct tok {
 	char	*value;
@@ -92,6 +96,7 @@ struct creq {
 	unsigned	 status;
 	int		 drop_after;
 	int64_t		 t0;
+	int64_t		 retry_ms;	/* Retry-After sent, -1: none */
 	char		 tok[16];
 	char		 route[64];
 	enum fault	 fault;
@@ -119,6 +124,8 @@ sb_server_parse_faults(const char *spec, struct sb_faults *f,
 		{"malformed", offsetof(struct sb_faults, pmal)},
 		{"slow", offsetof(struct sb_faults, pslow)},
 		{"html", offsetof(struct sb_faults, phtml)},
+		{"huge", offsetof(struct sb_faults, phuge)},
+		{"badutf8", offsetof(struct sb_faults, putf8)},
 	};
 	char *copy, *item, *next, *eq, *end;
 	double v, sum = 0;
@@ -171,7 +178,8 @@ sb_server_parse_faults(const char *spec, struct sb_faults *f,
 		}
 		if (!found) {
 			*why = "unknown fault kind (5xx 429 drop dropafter "
-			    "truncate malformed slow html seed slowms)";
+			    "truncate malformed slow html huge badutf8 seed "
+			    "slowms)";
 			goto out;
 		}
 		sum += v;
@@ -203,6 +211,8 @@ fault_draw(struct sb_server *s, uint64_t *sub)
 	p[F_MAL] = f->pmal;
 	p[F_SLOW] = f->pslow;
 	p[F_HTML] = f->phtml;
+	p[F_HUGE] = f->phuge;
+	p[F_UTF8] = f->putf8;
 	st = sb_util_mix(f->seed, s->fault_n++, 0xfa17);
 	u = sb_util_unit(&st);
 	*sub = sb_util_rand(&st);
@@ -230,6 +240,7 @@ resp_new(char *body, const char *ctype)
 struct trunc {
 	char	*body;
 	size_t	 cut;
+	size_t	 len;	/* huge: body, then spaces up to HUGE_LEN */
 };
 
 static ssize_t
@@ -245,6 +256,63 @@ trunc_read(void *cls, uint64_t pos, char *out, size_t max)
 		n = max;
 	memcpy(out, t->body + pos, n);
 	return (ssize_t)n;
+}
+
+/* A valid JSON body padded with whitespace to HUGE_LEN bytes. */
+static ssize_t
+huge_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct trunc *t = cls;
+	size_t n = 0, k;
+
+	if (pos >= HUGE_LEN)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (pos < t->len) {
+		n = t->len - (size_t)pos;
+		if (n > max)
+			n = max;
+		memcpy(out, t->body + pos, n);
+	}
+	k = max - n;
+	if (k > HUGE_LEN - (size_t)pos - n)
+		k = HUGE_LEN - (size_t)pos - n;
+	memset(out + n, ' ', k);
+	return (ssize_t)(n + k);
+}
+
+/*
+ * Put invalid UTF-8 (a lone 0xff, an overlong "/", a surrogate) into the
+ * first name, title or body string of a JSON body, or add it as an unknown
+ * field; the result stays well-formed JSON apart from the encoding.
+ */
+static char *
+bad_utf8(char *body)
+{
+	static const char *const keys[] = {"\"firstName\":\"",
+	    "\"title\":\"", "\"body\":\"", "\"contactName\":\""};
+	static const char bad[] = "\xff\xc0\xaf\xed\xa0\x80";
+	const char *at = NULL;
+	char *m;
+	size_t i, n;
+
+	for (i = 0; i < nitems(keys) && at == NULL; i++)
+		if ((at = strstr(body, keys[i])) != NULL)
+			at += strlen(keys[i]);
+	if (at == NULL) {
+		n = strlen(body);
+		while (n > 0 && body[n - 1] != '}')
+			n--;
+		if (n == 0)
+			return body;
+		body[n - 1] = '\0';
+		m = xasprintf("%s%s\"x%s\":\"%s\"}", body, n > 2 ? "," : "",
+		    bad, bad);
+	} else {
+		n = (size_t)(at - body);
+		m = xasprintf("%.*s%s%s", (int)n, body, bad, at);
+	}
+	free(body);
+	return m;
 }
 
 static void
@@ -400,6 +468,9 @@ log_line(struct sb_server *s, struct creq *c, const char *method,
 	cJSON_AddStringToObject(o, "token", c->tok);
 	if (c->fault != F_NONE)
 		cJSON_AddStringToObject(o, "fault", fault_names[c->fault]);
+	if (c->retry_ms >= 0)
+		cJSON_AddNumberToObject(o, "retryAfter",
+		    (double)((c->retry_ms + 999) / 1000));
 	line = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	pthread_mutex_lock(&s->lmu);
@@ -674,6 +745,22 @@ control(struct sb_server *s, struct MHD_Connection *conn, struct creq *c,
 			pthread_mutex_unlock(&s->mu);
 			body = xasprintf("{\"ok\":true,\"downMs\":%lld}", ms);
 		}
+	} else if (strcmp(url, "/_sandbox/faults") == 0 &&
+	    strcmp(method, "POST") == 0) {
+		struct sb_faults nf;
+		const char *why = NULL;
+
+		v = query_get(&qa, "spec");
+		if (sb_server_parse_faults(v ? v : "", &nf, &why) != 0) {
+			status = 400;
+			body = sb_api_error(400, why, NULL);
+		} else {
+			pthread_mutex_lock(&s->mu);
+			s->conf.faults = nf;
+			s->fault_n = 0;
+			pthread_mutex_unlock(&s->mu);
+			body = xstrdup("{\"ok\":true}");
+		}
 	} else if (strcmp(url, "/_sandbox/expire-token") == 0 &&
 	    strcmp(method, "POST") == 0) {
 		v = query_get(&qa, "token");
@@ -742,6 +829,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		c = xcalloc(1, sizeof(*c));
 		buf_init(&c->body, s->conf.body_max);
 		c->t0 = sb_util_mono_ms();
+		c->retry_ms = -1;
 		snprintf(c->tok, sizeof(c->tok), "-");
 		snprintf(c->method, sizeof(c->method), "%s", method);
 		snprintf(c->path, sizeof(c->path), "%s", url);
@@ -917,8 +1005,19 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 			free(body);
 			body = m;
 		}
+		if (f == F_UTF8)
+			body = bad_utf8(body);
 		c->status = status;
-		if (f == F_TRUNC && strlen(body) > 1) {
+		if (f == F_HUGE) {
+			tr = xmalloc(sizeof(*tr));
+			tr->body = body;
+			tr->len = strlen(body);
+			tr->cut = 0;
+			c->resp = MHD_create_response_from_callback(
+			    HUGE_LEN, 65536, huge_read, tr, trunc_free);
+			MHD_add_response_header(c->resp, "Content-Type",
+			    ctype);
+		} else if (f == F_TRUNC && strlen(body) > 1) {
 			tr = xmalloc(sizeof(*tr));
 			tr->body = body;
 			tr->cut = strlen(body) / 2;
@@ -935,6 +1034,7 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		if (f == F_DROPAFTER)
 			c->drop_after = 1;
 	}
+	c->retry_ms = retry_ms;
 	if (retry_ms >= 0) {
 		char v[32];
 

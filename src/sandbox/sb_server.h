@@ -15,7 +15,8 @@ struct sb_api;
 
 /* Probabilities (0..1) of each fault kind per API request. */
 struct sb_faults {
-	double	 p5xx, p429, pdrop, pdropafter, ptrunc, pmal, pslow, phtml;
+	double	 p5xx, p429, pdrop, pdropafter, ptrunc, pmal, pslow, phtml,
+		 phuge, putf8;
 	uint64_t seed;
 	unsigned slow_ms;
 };
