@@ -18,6 +18,9 @@
 
 #include "xmalloc.h"
 
+/* Responses in flight together may report Remaining out of order. */
+#define RATELIMIT_REORDER	8
+
 struct ratelimit {
 	int64_t	*ring;		/* send times, oldest at head */
 	long	 cap;		/* slots in ring (== max) */
@@ -25,6 +28,8 @@ struct ratelimit {
 	long	 max, interval_ms;
 	int64_t	 hold_until;	/* no request before this */
 	long	 last_remaining; /* Remaining of the last response; -1 none */
+	long	 since;		/* our sends since that response */
+	int64_t	 last_at;	/* when it came */
 	int64_t	 win_start;	/* server window began at or before this */
 	long	 daily_remaining; /* -1 unknown; decremented on send */
 	int64_t	 daily_zero_at;	/* when it reached 0 */
@@ -186,6 +191,20 @@ ratelimit_delay_ms(const struct ratelimit *r, int64_t now_ms, int n)
 		}
 	}
 	live = r->count - first_live;
+	/*
+	 * Another client on the same budget: when the last Remaining, less
+	 * our sends since, cannot cover n, wait for the server's window to
+	 * end (see ratelimit_update) instead of collecting 429s.
+	 */
+	if (r->last_remaining >= 0 && r->last_remaining - r->since < n) {
+		int64_t end = r->last_at + r->interval_ms;
+
+		if (r->win_start > r->last_at - r->interval_ms &&
+		    r->win_start <= r->last_at)
+			end = r->win_start + r->interval_ms + margin_ms(r);
+		if (end - now_ms > wait)
+			wait = end - now_ms;
+	}
 	if (live + n > r->max) {
 		/* The k-th oldest live send must leave the window first. */
 		long k = live + n - r->max;	/* 1-based */
@@ -211,6 +230,7 @@ push(struct ratelimit *r, int64_t t)
 void
 ratelimit_record(struct ratelimit *r, int64_t now_ms, int n)
 {
+	r->since += n;
 	for (int i = 0; i < n; i++) {
 		push(r, now_ms);
 		/* A send at 0 is a probe: the next one waits a while. */
@@ -251,16 +271,21 @@ ratelimit_update(struct ratelimit *r, int64_t now_ms,
 		}
 	}
 	/*
-	 * Remaining going up means the server opened a new window, no later
-	 * than this response's request arrived, so no later than now.  When
+	 * Remaining going up (by more than parallel responses arriving out
+	 * of order can explain) means the server opened a new window, no
+	 * later than this response's request arrived, so no later than now.
+	 * When
 	 * the window is spent, waiting until that start plus an interval is
 	 * enough; a full interval from now (when the start is not known)
 	 * wasted up to a window of budget on every window.
 	 */
 	if (h->remaining >= 0) {
-		if (r->last_remaining < 0 || h->remaining > r->last_remaining)
+		if (r->last_remaining < 0 ||
+		    h->remaining > r->last_remaining + RATELIMIT_REORDER)
 			r->win_start = now_ms;
 		r->last_remaining = h->remaining;
+		r->since = 0;
+		r->last_at = now_ms;
 	}
 	if (h->remaining == 0) {
 		if (r->win_start > now_ms - r->interval_ms &&
