@@ -26,9 +26,10 @@ libui_a_SOURCES += ui/app.h ui/colors.def ui/ui.c ui/draw.c ui/fmt.c \
 TUI_TESTS = tests/tui/01-first-screen.sh tests/tui/02-search-complete.sh \
 	tests/tui/03-tag-note-task.sh tests/tui/04-sync.sh \
 	tests/tui/05-offline.sh tests/tui/06-readonly.sh \
-	tests/tui/07-resize.sh tests/tui/08-escapes.sh tests/tui/09-help.sh
+	tests/tui/07-resize.sh tests/tui/08-escapes.sh tests/tui/09-help.sh \
+	tests/tui/10-mirror.sh
 TESTS += $(TUI_TESTS)
-EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh
+EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/tui/smlib.sh
 
 # libFuzzer harnesses (configure --enable-fuzzing, clang).  They compile
 # the modules they test so that those carry the coverage instrumentation.

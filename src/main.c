@@ -1,8 +1,9 @@
 /*
  * main.c: the composition root of ghlterm.  Global flags, then the log,
  * the settings (flags > environment > config file > defaults), the
- * optional built-in sandbox, and finally one command (cli_run) or the TUI
- * (ui_run).  The only file in src/ that may reach the ui/ headers.
+ * optional built-in sandboxes (HighLevel and Salesmate), and finally one
+ * command (cli_run) or the TUI (ui_run).  The only file in src/ that may
+ * reach the ui/ headers.
  */
 #include "config.h"
 
@@ -88,6 +89,42 @@ remove_db(const char *path)
 	}
 }
 
+/*
+ * --sandbox: unless the user configured Salesmate ([salesmate] linkname or
+ * base_url), start the Salesmate sandbox beside the HighLevel one and
+ * point the [salesmate] settings at it, the token through SALESMATE_TOKEN
+ * (what sm_token_load reads first).  Returns CLI_OK or CLI_FAIL (said).
+ */
+static int
+start_sm_sandbox(struct conf *cfg, struct sandbox_child *smsb)
+{
+	struct err e;
+	char *log;
+	int rc;
+
+	if ((cfg->sm_linkname != NULL && *cfg->sm_linkname != '\0') ||
+	    (cfg->sm_base_url != NULL && *cfg->sm_base_url != '\0'))
+		return CLI_OK;
+	err_clear(&e);
+	log = xasprintf("%s/sandbox-salesmate.log", cfg->state_dir);
+	rc = sandbox_spawn_salesmate(smsb, log, 15000, &e);
+	free(log);
+	if (rc) {
+		fprintf(stderr, PROG ": --sandbox: Salesmate: %s\n", e.msg);
+		return CLI_FAIL;
+	}
+	log_msg(LOG_LEVEL_INFO, "Salesmate sandbox at %s (pid %ld)",
+	    smsb->base_url, (long)smsb->pid);
+	set_str(&cfg->sm_base_url, smsb->base_url);
+	set_str(&cfg->sm_linkname, SANDBOX_SM_LINK);
+	set_str(&cfg->sm_owner, SANDBOX_SM_OWNER);
+	set_str(&cfg->sm_id_field, SANDBOX_SM_ID_FIELD);
+	free(cfg->sm_token_file);
+	cfg->sm_token_file = NULL;
+	setenv("SALESMATE_TOKEN", SANDBOX_SM_TOKEN, 1);
+	return CLI_OK;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -104,7 +141,7 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct sandbox_child sb;
+	struct sandbox_child sb, smsb;
 	struct conf cfg;
 	struct err e;
 	char *logpath;
@@ -114,6 +151,7 @@ main(int argc, char **argv)
 	setlocale(LC_ALL, "");
 	conf_defaults(&cfg);
 	memset(&sb, 0, sizeof sb);
+	memset(&smsb, 0, sizeof smsb);
 	opterr = 0;
 	for (;;) {
 		ch = getopt_long(argc, argv, "+:n:vhV", lo, NULL);
@@ -216,6 +254,9 @@ main(int argc, char **argv)
 		cfg.token_file = NULL;
 		if (!cache_given)
 			remove_db(cfg.cache_path);
+		rc = start_sm_sandbox(&cfg, &smsb);
+		if (rc != CLI_OK)
+			goto out;
 		rc = cli_first_sync(&cfg);
 		if (rc != CLI_OK)
 			goto out;
@@ -230,6 +271,7 @@ main(int argc, char **argv)
 			fprintf(stderr, PROG ": %s\n", e.msg);
 	}
 out:
+	sandbox_stop(&smsb);
 	sandbox_stop(&sb);
 	curl_global_cleanup();
 	log_close();

@@ -25,7 +25,8 @@
 
 #define SANDBOX_PROG "ghlterm-sandbox"
 
-static volatile pid_t running_pid;
+/* The running children (GHL, Salesmate) for sandbox_kill_async(). */
+static volatile pid_t running_pids[2];
 
 /* Next to /proc/self/exe, else the first executable one on $PATH. */
 static char *
@@ -82,12 +83,34 @@ exited(pid_t pid, int *status)
 	return waitpid(pid, status, WNOHANG) == pid;
 }
 
-int
-sandbox_spawn(struct sandbox_child *sb, const char *const *extra,
-    const char *log_path, long timeout_ms, struct err *e)
+static void
+track(pid_t pid)
 {
-	static const char *const base[] = { "--listen", "127.0.0.1:0",
-	    "--contacts", "500", "--seed", "1" };
+	size_t i;
+
+	for (i = 0; i < nitems(running_pids); i++) {
+		if (running_pids[i] == 0) {
+			running_pids[i] = pid;
+			return;
+		}
+	}
+}
+
+static void
+untrack(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < nitems(running_pids); i++)
+		if (running_pids[i] == pid)
+			running_pids[i] = 0;
+}
+
+static int
+spawn(struct sandbox_child *sb, const char *const *base, size_t nbase,
+    const char *const *extra, const char *log_path, long timeout_ms,
+    struct err *e)
+{
 	const char **argv;
 	char line[512], *nl;
 	struct timespec nap = { 0, 10 * 1000000L };
@@ -105,12 +128,12 @@ sandbox_spawn(struct sandbox_child *sb, const char *const *extra,
 		    "ghlterm or on $PATH");
 	while (extra != NULL && extra[nextra] != NULL)
 		nextra++;
-	argv = xcalloc(nitems(base) + nextra + 2, sizeof *argv);
+	argv = xcalloc(nbase + nextra + 2, sizeof *argv);
 	argv[0] = sb->exe;
-	for (i = 0; i < nitems(base); i++)
+	for (i = 0; i < nbase; i++)
 		argv[1 + i] = base[i];
 	for (i = 0; i < nextra; i++)
-		argv[1 + nitems(base) + i] = extra[i];
+		argv[1 + nbase + i] = extra[i];
 	out = tmpfile();
 	if (out == NULL) {
 		free(argv);
@@ -150,7 +173,7 @@ sandbox_spawn(struct sandbox_child *sb, const char *const *extra,
 	free(argv);
 	if (errfd >= 0)
 		close(errfd);
-	running_pid = pid;
+	track(pid);
 	sb->pid = pid;
 
 	deadline = mono_ms() + timeout_ms;
@@ -162,7 +185,7 @@ sandbox_spawn(struct sandbox_child *sb, const char *const *extra,
 		if (nl != NULL)
 			break;
 		if (exited(pid, &status)) {
-			running_pid = 0;
+			untrack(pid);
 			sb->pid = 0;
 			fclose(out);
 			sandbox_stop(sb);
@@ -196,6 +219,27 @@ sandbox_spawn(struct sandbox_child *sb, const char *const *extra,
 	return 0;
 }
 
+int
+sandbox_spawn(struct sandbox_child *sb, const char *const *extra,
+    const char *log_path, long timeout_ms, struct err *e)
+{
+	static const char *const base[] = { "--listen", "127.0.0.1:0",
+	    "--contacts", "500", "--seed", "1" };
+
+	return spawn(sb, base, nitems(base), extra, log_path, timeout_ms, e);
+}
+
+int
+sandbox_spawn_salesmate(struct sandbox_child *sb, const char *log_path,
+    long timeout_ms, struct err *e)
+{
+	static const char *const base[] = { "--api", "salesmate", "--listen",
+	    "127.0.0.1:0", "--link", SANDBOX_SM_LINK, "--key",
+	    SANDBOX_SM_TOKEN };
+
+	return spawn(sb, base, nitems(base), NULL, log_path, timeout_ms, e);
+}
+
 void
 sandbox_stop(struct sandbox_child *sb)
 {
@@ -214,8 +258,7 @@ sandbox_stop(struct sandbox_child *sb)
 			}
 			nanosleep(&nap, NULL);
 		}
-		if (running_pid == sb->pid)
-			running_pid = 0;
+		untrack(sb->pid);
 	}
 	sb->pid = 0;
 	free(sb->base_url);
@@ -227,8 +270,12 @@ sandbox_stop(struct sandbox_child *sb)
 void
 sandbox_kill_async(void)
 {
-	pid_t pid = running_pid;
+	size_t i;
+	pid_t pid;
 
-	if (pid > 0)
-		kill(pid, SIGTERM);
+	for (i = 0; i < nitems(running_pids); i++) {
+		pid = running_pids[i];
+		if (pid > 0)
+			kill(pid, SIGTERM);
+	}
 }

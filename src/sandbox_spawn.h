@@ -15,6 +15,13 @@
 /* The demo token and location the sandbox serves by default. */
 #define SANDBOX_TOKEN		"sandbox-token"
 #define SANDBOX_LOCATION	"SandboxLocation00001"
+/* The Salesmate sandbox of --sandbox: link name, accepted token, the
+ * seeded active user that owns what we create, the custom field holding
+ * the GHL id. */
+#define SANDBOX_SM_LINK		"sandbox"
+#define SANDBOX_SM_TOKEN	"sandbox-sm-token"
+#define SANDBOX_SM_OWNER	"3"
+#define SANDBOX_SM_ID_FIELD	"textCustomField1"
 
 struct sandbox_child {
 	pid_t	 pid;		/* 0 when not running */
@@ -33,13 +40,20 @@ struct sandbox_child {
 int	 sandbox_spawn(struct sandbox_child *sb, const char *const *extra,
 	    const char *log_path, long timeout_ms, struct err *e);
 /*
+ * Start "ghlterm-sandbox --api salesmate --listen 127.0.0.1:0 --link
+ * SANDBOX_SM_LINK --key SANDBOX_SM_TOKEN" the same way (same contract as
+ * sandbox_spawn).  Both children may run at once.
+ */
+int	 sandbox_spawn_salesmate(struct sandbox_child *sb,
+	    const char *log_path, long timeout_ms, struct err *e);
+/*
  * Stop it: SIGTERM, wait up to 2 s, then SIGKILL; frees the members.
  * Safe to call twice or on a zeroed struct.
  */
 void	 sandbox_stop(struct sandbox_child *sb);
 /*
- * Async-signal-safe: send SIGTERM to the running sandbox, if any (the
- * pid of the last sandbox_spawn).  For fatal-signal handlers.
+ * Async-signal-safe: send SIGTERM to the running sandboxes, if any.
+ * For fatal-signal handlers.
  */
 void	 sandbox_kill_async(void);
 

@@ -474,6 +474,7 @@ actions_command(struct app *a, enum cmd_id cmd, const char *arg)
 	case CMD_NOTE_ADD:
 	case CMD_NOTE_EDITOR:
 	case CMD_TASK_ADD:
+	case CMD_MIRROR:
 		if (cid == NULL) {
 			app_message(a, 1, "no contact selected");
 			return RX_REDRAW;
@@ -490,6 +491,21 @@ actions_command(struct app *a, enum cmd_id cmd, const char *arg)
 		}
 		app_post(a, JOB_SYNC_ONE, cid);
 		app_message(a, 0, "syncing contact...");
+		return RX_REDRAW;
+	case CMD_MIRROR:
+		if ((a->cfg->sm_linkname == NULL || *a->cfg->sm_linkname ==
+		    '\0') && (a->cfg->sm_base_url == NULL ||
+		    *a->cfg->sm_base_url == '\0')) {
+			app_message(a, 1, "Salesmate is not configured "
+			    "([salesmate] linkname in the config file)");
+			return RX_REDRAW;
+		}
+		if (a->cfg->offline || a->worker == NULL) {
+			app_message(a, 1, "offline: not mirroring");
+			return RX_REDRAW;
+		}
+		app_post(a, JOB_MIRROR_ONE, cid);
+		app_message(a, 0, "mirroring contact to Salesmate...");
 		return RX_REDRAW;
 	case CMD_TAG_ADD:
 		if (arg != NULL) {

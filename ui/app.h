@@ -84,6 +84,8 @@ struct status {
 	int		 msg_error;
 	char		 alert[512];		/* "" when none */
 	long		 nalerts;
+	long long	 last_poll_ms;		/* wall clock; 0: never */
+	int		 poll_fails;		/* polls in a row offline */
 };
 
 /* ---- prompts and popups (prompt.c) ---- */
@@ -166,6 +168,9 @@ struct app {
 	struct status		 st;
 	struct loop_timer	 msg_timer, search_timer, requery_timer;
 	struct loop_timer	 poll_timer, frame_timer, tick_timer;
+	struct loop_timer	 dv_timer;	/* data_version check */
+	long			 data_version;
+	int			 live_ok;	/* cache_data_version usable */
 	int			 requery_pending;
 	long long		 last_requery_ms;
 	char			 search_text[256];	/* debounced */

@@ -16,6 +16,7 @@
 
 #include "app.h"
 #include "cache.h"
+#include "cache_mirror.h"
 #include "conf.h"
 #include "model.h"
 #include "termsafe.h"
@@ -44,6 +45,8 @@ struct cdetail {
 	int		 hide_done;
 	int		 refreshing;
 	int		 content_h;	/* rows of the tab content last drawn */
+	int		 mirroring;	/* a JOB_MIRROR_ONE of it runs */
+	char		 mirror[320];	/* Salesmate state, "" when none */
 	char		 err[256];
 };
 
@@ -127,6 +130,38 @@ fix_sel(struct cdetail *d)
 	    t != NULL && t->id != NULL ? t->id : "");
 }
 
+/* The Salesmate mirror state of the contact, as the header shows it. */
+static void
+load_mirror(struct cdetail *d)
+{
+	struct app *a = d->base.app;
+	struct cm_item it;
+	char when[64];
+	int rc;
+
+	d->mirror[0] = '\0';
+	rc = cache_mirror_get(cache_sqlite(a->cache), CM_CONTACT, d->id, &it,
+	    NULL);
+	if (rc == 0) {
+		if (it.state == NULL || strcmp(it.state, "pending") == 0)
+			snprintf(d->mirror, sizeof d->mirror, "pending");
+		else if (strcmp(it.state, "ok") == 0)
+			snprintf(d->mirror, sizeof d->mirror, "mirrored at %s",
+			    fmt_ms(it.mirrored_at, when, sizeof when));
+		else if (strncmp(it.state, "failed:", 7) == 0)
+			snprintf(d->mirror, sizeof d->mirror, "failed: %.300s",
+			    it.state + 7);
+		else
+			snprintf(d->mirror, sizeof d->mirror, "%.300s",
+			    it.state);
+		cm_item_free(&it);
+	} else if (rc == ERR_NOTFOUND && ((a->cfg->sm_linkname != NULL &&
+	    *a->cfg->sm_linkname) || (a->cfg->sm_base_url != NULL &&
+	    *a->cfg->sm_base_url))) {
+		snprintf(d->mirror, sizeof d->mirror, "not mirrored");
+	}
+}
+
 static void
 load(struct cdetail *d)
 {
@@ -142,6 +177,7 @@ load(struct cdetail *d)
 		return;
 	}
 	d->found = 1;
+	load_mirror(d);
 	if (cache_get_tasks(c, d->id, &d->tasks, &d->ntasks, &e) ||
 	    cache_get_notes(c, d->id, &d->notes, &d->nnotes, &e) ||
 	    cache_get_appts(c, d->id, &d->appts, &d->nappts, &e) ||
@@ -240,9 +276,11 @@ draw_header(struct cdetail *d, int y, int x, int w, int rows)
 	}
 	draw_text(a, y + 2, cx, x + w - cx, d->c.tags.n ? line : "-", COL_TAG,
 	    0);
-	snprintf(line, sizeof line, "DND: %s   Last synced: %s",
+	snprintf(line, sizeof line, "DND: %s   Last synced: %s%s%s",
 	    d->c.dnd == TRI_TRUE ? "on" : d->c.dnd == TRI_FALSE ? "off" : "-",
-	    fmt_ms(d->synced_at, when, sizeof when));
+	    fmt_ms(d->synced_at, when, sizeof when),
+	    d->mirroring || d->mirror[0] ? "   Salesmate: " : "",
+	    d->mirroring ? "mirroring..." : d->mirror);
 	draw_text(a, y + 3, x, w, line, COL_LABEL, 0);
 }
 
@@ -588,6 +626,15 @@ cd_event(struct screen *s, const struct worker_event *ev)
 {
 	struct cdetail *d = (struct cdetail *)s;
 
+	if (ev->job == JOB_MIRROR_ONE && strcmp(ev->contact_id, d->id) == 0) {
+		if (ev->kind == EV_STARTED)
+			d->mirroring = 1;
+		else if (ev->kind == EV_DONE) {
+			d->mirroring = 0;
+			load_mirror(d);
+		}
+		return;
+	}
 	if (ev->job != JOB_SYNC_ONE || strcmp(ev->contact_id, d->id) != 0)
 		return;
 	if (ev->kind == EV_STARTED)
@@ -649,6 +696,7 @@ contact_detail_show(struct screen *s, const char *id, int open)
 		d->sel_task[0] = '\0';
 		memset(d->scroll, 0, sizeof d->scroll);
 		d->refreshing = 0;
+		d->mirroring = 0;
 	}
 	if (open) {
 		/* Tasks tab, first open task (open tasks come first) */

@@ -10,6 +10,7 @@
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "app.h"
 #include "conf.h"
@@ -117,6 +118,14 @@ statusbar_draw(struct app *a, int y)
 		snprintf(b, sizeof b, " | waiting %.1fs", st->backoff_ms / 1000.0);
 		x = put(a, y, x, b, COL_STATUS);
 	}
+	if (a->cfg->poll_interval_s > 0 && st->last_poll_ms > 0) {
+		time_t t = (time_t)(st->last_poll_ms / 1000);
+		struct tm tm;
+
+		localtime_r(&t, &tm);
+		strftime(b, sizeof b, " | polled %H:%M:%S", &tm);
+		x = put(a, y, x, b, COL_STATUS);
+	}
 	if (st->rl_max > 0) {
 		snprintf(b, sizeof b, " | rate %ld/%ld", st->rl_remaining,
 		    st->rl_max);
@@ -173,7 +182,8 @@ statusbar_event(struct app *a, const struct worker_event *ev)
 		break;
 	case EV_FAILED:
 		snprintf(st->alert, sizeof st->alert, "%s failed: %.480s",
-		    ev->job == JOB_OUTBOX ? "write" : "sync", ev->msg);
+		    ev->job == JOB_OUTBOX ? "write" : ev->job ==
+		    JOB_MIRROR_ONE ? "mirror" : "sync", ev->msg);
 		st->nalerts++;
 		break;
 	case EV_RATELIMIT:
@@ -201,6 +211,18 @@ statusbar_event(struct app *a, const struct worker_event *ev)
 				app_message(a, 1, "sync stopped: %.200s", ev->msg);
 		} else if (ev->job == JOB_SYNC_ONE && ev->code == 0) {
 			app_message(a, 0, "contact synced");
+		} else if (ev->job == JOB_MIRROR_ONE) {
+			if (ev->code == 0)
+				app_message(a, 0, "mirrored to Salesmate");
+			else
+				app_message(a, 1, "mirror failed: %.200s",
+				    ev->msg);
+		} else if (ev->job == JOB_POLL) {
+			st->last_poll_ms = (long long)time(NULL) * 1000;
+			if (ev->code == ERR_NET)
+				st->poll_fails++;
+			else
+				st->poll_fails = 0;
 		}
 		break;
 	case EV_CHANGED:

@@ -27,6 +27,8 @@
 
 #include "app.h"
 #include "cache.h"
+#include "cache_live.h"
+#include "cache_mirror.h"
 #include "conf.h"
 #include "keymap.h"
 #include "loop.h"
@@ -39,6 +41,7 @@
 #define SEARCH_MS	100
 #define REQUERY_MS	250
 #define FRAME_MS	50
+#define DV_MS		1000
 
 static int sig_wfd = -1;
 static SCREEN *the_screen;
@@ -443,15 +446,49 @@ on_tick(void *arg)
 	a->dirty = 1;
 }
 
+/*
+ * Polling (cfg->poll_interval_s > 0): a JOB_POLL every interval, none
+ * while --offline (no worker), and while the server cannot be reached the
+ * interval doubles per failed poll, up to 8 times (DESIGN §5).
+ */
 static void
 on_poll_timer(void *arg)
 {
 	struct app *a = arg;
+	long ms;
+	int k;
 
-	app_post(a, JOB_POLL, NULL);
-	if (a->cfg->poll_interval_s > 0)
-		loop_timer_arm(a->loop, &a->poll_timer,
-		    (long)a->cfg->poll_interval_s * 1000);
+	if (a->worker == NULL)
+		return;
+	if (!worker_busy(a->worker))
+		app_post(a, JOB_POLL, NULL);
+	if (a->cfg->poll_interval_s <= 0)
+		return;
+	ms = (long)a->cfg->poll_interval_s * 1000;
+	for (k = 0; k < a->st.poll_fails && k < 3; k++)
+		ms *= 2;
+	loop_timer_arm(a->loop, &a->poll_timer, ms);
+}
+
+/*
+ * Writes by another process (ghlterm listen on the same cache file): the
+ * cache's data_version moves; re-query the list and the open contact
+ * (screens keep their selection) within DV_MS.
+ */
+static void
+on_dv_timer(void *arg)
+{
+	struct app *a = arg;
+	long v = 0;
+
+	loop_timer_arm(a->loop, &a->dv_timer, DV_MS);
+	if (cache_data_version(a->cache, &v) != 0)
+		return;
+	if (v == a->data_version)
+		return;
+	a->data_version = v;
+	trace_input("data_version");
+	schedule_requery(a);
 }
 
 static void
@@ -693,6 +730,11 @@ ui_run(const struct conf *cfg, long max_frames, struct err *e)
 	rc = cache_open(&a->cache, cfg->cache_path, e);
 	if (rc)
 		return 1;
+	/* the header reads the mirror state; listen's tables may be new */
+	cache_mirror_migrate(cache_sqlite(a->cache));
+	cache_live_init(a->cache, NULL);
+	if (cache_data_version(a->cache, &a->data_version) == 0)
+		a->live_ok = 1;
 	a->km = keymap_new();
 	err_clear(&we);
 	if (keymap_apply(a->km, cfg->binds, cfg->nbinds, &we) != 0)
@@ -744,6 +786,7 @@ ui_run(const struct conf *cfg, long max_frames, struct err *e)
 	loop_timer_init(&a->poll_timer, on_poll_timer, a);
 	loop_timer_init(&a->frame_timer, on_frame_timer, a);
 	loop_timer_init(&a->tick_timer, on_tick, a);
+	loop_timer_init(&a->dv_timer, on_dv_timer, a);
 	loop_watch(a->loop, STDIN_FILENO, POLLIN, on_tty, a);
 	loop_watch(a->loop, a->sigpipe[0], POLLIN, on_signal, a);
 	if (a->worker != NULL)
@@ -770,6 +813,8 @@ ui_run(const struct conf *cfg, long max_frames, struct err *e)
 	}
 	if (max_frames > 0)
 		loop_timer_arm(a->loop, &a->frame_timer, FRAME_MS);
+	if (a->live_ok)
+		loop_timer_arm(a->loop, &a->dv_timer, DV_MS);
 	a->dirty = 1;
 
 	while (!a->quit) {
