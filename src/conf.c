@@ -65,6 +65,10 @@ static const struct conf_key conf_keys[] = {
 	{ "salesmate", "id_field", CT_STR, F(sm_id_field), 0, 0, 0 },
 	{ "salesmate", "activity_type", CT_STR, F(sm_activity_type), 0, 0, 0 },
 	{ "salesmate", "auto", CT_BOOL, F(sm_auto), 0, 1, 0 },
+	{ "webhook", "listen", CT_STR, F(wh_listen), 0, 0, 0 },
+	{ "webhook", "rsa_public_key", CT_PATH, F(wh_rsa_key), 0, 0, 0 },
+	{ "webhook", "ed25519_public_key", CT_PATH, F(wh_ed25519_key), 0, 0, 0 },
+	{ "webhook", "max_body", CT_LONG, F(wh_max_body), 1024, 1L << 30, 0 },
 };
 #undef F
 
@@ -139,6 +143,9 @@ conf_free(struct conf *cfg)
 	free(cfg->sm_owner);
 	free(cfg->sm_id_field);
 	free(cfg->sm_activity_type);
+	free(cfg->wh_listen);
+	free(cfg->wh_rsa_key);
+	free(cfg->wh_ed25519_key);
 	memset(cfg, 0, sizeof *cfg);
 }
 

@@ -63,6 +63,12 @@ struct conf {
 	char	*sm_base_url, *sm_linkname, *sm_token_file, *sm_owner;
 	char	*sm_id_field, *sm_activity_type;
 	int	 sm_auto;
+
+	/* [webhook] (ghlterm listen; flags override) */
+	char	*wh_listen;		/* HOST:PORT */
+	char	*wh_rsa_key;		/* PEM public key for x-wh-signature */
+	char	*wh_ed25519_key;	/* PEM public key for x-ghl-signature */
+	long	 wh_max_body;		/* bytes; 0: the receiver's default */
 };
 
 /* Defaults only; no environment or file.  Caller owns; conf_free. */

@@ -94,6 +94,9 @@ conf_clone(const struct conf *src)
 	c->sm_owner = dup_or_null(src->sm_owner);
 	c->sm_id_field = dup_or_null(src->sm_id_field);
 	c->sm_activity_type = dup_or_null(src->sm_activity_type);
+	c->wh_listen = dup_or_null(src->wh_listen);
+	c->wh_rsa_key = dup_or_null(src->wh_rsa_key);
+	c->wh_ed25519_key = dup_or_null(src->wh_ed25519_key);
 	/* The thread needs no key bindings; it does run auto-tag rules. */
 	c->binds = NULL;
 	c->nbinds = 0;
@@ -123,6 +126,7 @@ conf_clone_free(struct conf *c)
 	free(c->state_dir); free(c->on_failure); free(c->sm_base_url);
 	free(c->sm_linkname); free(c->sm_token_file); free(c->sm_owner);
 	free(c->sm_id_field); free(c->sm_activity_type);
+	free(c->wh_listen); free(c->wh_rsa_key); free(c->wh_ed25519_key);
 	for (size_t i = 0; i < c->nautotags; i++) {
 		for (size_t k = 0; k < c->autotags[i].ntags; k++)
 			free(c->autotags[i].tags[k]);

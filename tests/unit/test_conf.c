@@ -220,7 +220,10 @@ test_sections(void)
 	    "task = renewal => renewal\n"
 	    "[salesmate]\n"
 	    "linkname = acme\n"
-	    "auto = true\n";
+	    "auto = true\n"
+	    "[webhook]\n"
+	    "listen = 127.0.0.1:8787\n"
+	    "max_body = 65536\n";
 	struct conf c;
 	struct err e;
 
@@ -254,6 +257,8 @@ test_sections(void)
 	}
 	is_str(c.sm_linkname, "acme", "salesmate linkname");
 	is_int(c.sm_auto, 1, "salesmate auto");
+	is_str(c.wh_listen, "127.0.0.1:8787", "[webhook] listen accepted");
+	is_int(c.wh_max_body, 65536, "[webhook] max_body");
 	conf_free(&c);
 
 	clean_env();
