@@ -29,3 +29,6 @@ check-torture: all
 	    $(SHELL) $(top_srcdir)/tests/torture/alloc.sh
 
 .PHONY: fuzz check-valgrind check-torture
+
+TESTS += tests/security/001-token.sh
+EXTRA_DIST += tests/security/001-token.sh

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -144,10 +145,14 @@ main(int argc, char **argv)
 	struct sandbox_child sb, smsb;
 	struct conf cfg;
 	struct err e;
+	struct rlimit rl;
 	char *logpath;
 	long frames = 0;
 	int ch, rc, cache_given = 0;
 
+	/* No core dumps: they would hold the access token. */
+	rl.rlim_cur = rl.rlim_max = 0;
+	setrlimit(RLIMIT_CORE, &rl);
 	setlocale(LC_ALL, "");
 	conf_defaults(&cfg);
 	memset(&sb, 0, sizeof sb);
