@@ -551,16 +551,16 @@ cache_open(struct cache **cp, const char *path, struct err *e)
 		rc = exec_sql(c, "PRAGMA journal_mode = WAL", e);
 	if (rc == 0)
 		rc = exec_sql(c, "PRAGMA synchronous = NORMAL", e);
-	/* Up to 64 MB of page cache, sorts in memory: pages of puts and big
-	 * searches stay off the disk. */
+	/* Up to 16 MB of page cache, sorts in memory.  Bounded so that a
+	 * browser over a million contacts stays small (issue 6: RSS). */
 	if (rc == 0)
-		rc = exec_sql(c, "PRAGMA cache_size = -65536", e);
+		rc = exec_sql(c, "PRAGMA cache_size = -16384", e);
 	if (rc == 0)
 		rc = exec_sql(c, "PRAGMA temp_store = MEMORY", e);
-	/* Reads through the page cache of the OS, without a syscall per
-	 * page: searches that touch many rows of a big cache need it. */
+	/* No memory-mapped I/O: mapped pages of a multi-GB file count in
+	 * the process's RSS; reads go through the page cache above. */
 	if (rc == 0 && !memory)
-		rc = exec_sql(c, "PRAGMA mmap_size = 1073741824", e);
+		rc = exec_sql(c, "PRAGMA mmap_size = 0", e);
 	if (rc)
 		goto fail;
 	rc = cache_schema_migrate(c->db, path, e);
@@ -2116,6 +2116,28 @@ count_where(struct cache *c, const struct cache_query *q, enum lmode m,
 	return rc;
 }
 
+/* Every live contact: the counter the schema's triggers keep. */
+static int
+count_all(struct cache *c, long *n, struct err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	*n = 0;
+	if (sqlite3_prepare_v2(c->db, "SELECT n FROM counts WHERE name = "
+	    "'contacts'", -1, &st, NULL) != SQLITE_OK)
+		return cache_dberr(c, e, "count contacts");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*n = (long)sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else {
+		rc = cache_dberr(c, e, "count contacts");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* A stamp that changes whenever this or another connection writes. */
 static void
 write_stamp(struct cache *c, long long *dv, long long *tc)
@@ -2149,7 +2171,11 @@ cache_count(struct cache *c, const struct cache_query *q, long *n,
 		free(key);
 		return 0;
 	}
-	rc = count_where(c, q, LM_COUNT, NULL, n, e);
+	if ((q == NULL || ((q->search == NULL || q->search[0] == '\0') &&
+	    (q->tag == NULL || q->tag[0] == '\0'))))
+		rc = count_all(c, n, e);
+	else
+		rc = count_where(c, q, LM_COUNT, NULL, n, e);
 	free(c->cnt_key);
 	c->cnt_key = NULL;
 	if (rc == 0 && c->depth == 0) {

@@ -68,7 +68,7 @@ static const struct conf_key conf_keys[] = {
 	{ "webhook", "listen", CT_STR, F(wh_listen), 0, 0, 0 },
 	{ "webhook", "rsa_public_key", CT_PATH, F(wh_rsa_key), 0, 0, 0 },
 	{ "webhook", "ed25519_public_key", CT_PATH, F(wh_ed25519_key), 0, 0, 0 },
-	{ "webhook", "max_body", CT_LONG, F(wh_max_body), 1024, 1L << 30, 0 },
+	{ "webhook", "max_body", CT_LONG, F(wh_max_body), 1024, 67108864, 0 },
 };
 #undef F
 

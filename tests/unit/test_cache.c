@@ -268,7 +268,19 @@ test_put_get(void)
 	is_int(synced, 0, "list-only contact is never synced");
 	contact_free(&got);
 
-	is_int(cache_contact_mark_deleted(c, "k1", &e), 0, "mark deleted");
+	{
+		struct cache_query all = { NULL, NULL };
+		long before = -1, after = -1, again = -1;
+
+		cache_count(c, &all, &before, &e);
+		is_int(cache_contact_mark_deleted(c, "k1", &e), 0,
+		    "mark deleted");
+		cache_count(c, &all, &after, &e);
+		is_int(after, before - 1, "count drops when a contact is deleted");
+		cache_contact_mark_deleted(c, "k1", &e);
+		cache_count(c, &all, &again, &e);
+		is_int(again, after, "deleting twice counts once");
+	}
 	is_int(cache_get_contact(c, "k1", &got, NULL, &e), ERR_NOTFOUND,
 	    "deleted contact not found");
 	ok(cache_has_contact(c, "k1", &deleted) && deleted == 1,
