@@ -534,7 +534,7 @@ cmd_list(const struct conf *cfg, int argc, char **argv)
 		return finish_stdout(CLI_OK);
 	}
 	for (;;) {
-		page = 500;
+		page = 5000;	/* few keyset queries: each re-runs a search */
 		if (limit >= 0 && limit - shown < page)
 			page = (int)(limit - shown);
 		if (page == 0)
