@@ -27,14 +27,10 @@ TUI_TESTS = tests/tui/01-first-screen.sh tests/tui/02-search-complete.sh \
 	tests/tui/03-tag-note-task.sh tests/tui/04-sync.sh \
 	tests/tui/05-offline.sh tests/tui/06-readonly.sh \
 	tests/tui/07-resize.sh tests/tui/08-escapes.sh tests/tui/09-help.sh \
-	tests/tui/10-mirror.sh tests/tui/11-poll.sh tests/tui/13-sandbox.sh
+	tests/tui/10-mirror.sh tests/tui/11-poll.sh tests/tui/12-listen.sh \
+	tests/tui/13-sandbox.sh
 TESTS += $(TUI_TESTS)
-# 12-listen.sh (ghlterm listen beside the TUI) passes once cache_open no
-# longer open()s and close()s an existing database file (that drops the
-# process's POSIX locks on it, so another process deletes the WAL under the
-# TUI); add it to TUI_TESTS with that fix.
-EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/tui/smlib.sh \
-	tests/tui/12-listen.sh
+EXTRA_DIST += $(TUI_TESTS) tests/tui/tuilib.sh tests/tui/smlib.sh
 
 # libFuzzer harnesses (configure --enable-fuzzing, clang).  They compile
 # the modules they test so that those carry the coverage instrumentation.

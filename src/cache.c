@@ -529,12 +529,20 @@ cache_open(struct cache **cp, const char *path, struct err *e)
 		rc = mkdirs(path, e);
 		if (rc)
 			return rc;
-		/* Create it 0600 ourselves: SQLite would honour the umask. */
-		fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-		if (fd < 0)
+		/*
+		 * Create it 0600 ourselves: SQLite would honour the umask.
+		 * Only when it does not exist yet: closing any descriptor of
+		 * a file drops every POSIX lock this process holds on it, so
+		 * opening an existing cache this way would silently unlock
+		 * the process's other connections to it (another process
+		 * could then checkpoint away the WAL they still read).
+		 */
+		fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
 			return err_set(e, ERR_IO, "cache: open %s: %s", path,
 			    strerror(errno));
-		close(fd);
+		if (fd >= 0)
+			close(fd);
 	}
 	c = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
