@@ -1,0 +1,1 @@
+# mk/cursor.mk: sandbox paging faults and write replay under faults (issue 5).

@@ -1,0 +1,1 @@
+# mk/usage.mk: the TUI usage view (U) and the usage sparkline (issue 7).
