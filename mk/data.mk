@@ -23,6 +23,7 @@ endif
 
 # cache
 libcore_a_SOURCES += src/cache.c src/cache.h src/cache_int.h \
+	src/cache_query.c src/cache_log.c \
 	src/cache_schema.c src/cache_outbox.c src/fts_query.c src/fts_query.h
 
 check_PROGRAMS += tests/unit/test_cache tests/unit/test_cache_outbox \

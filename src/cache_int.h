@@ -1,5 +1,5 @@
 /*
- * cache_int.h: what cache.c and cache_outbox.c share and nobody else sees:
+ * cache_int.h: what the src/cache*.c files share and nobody else sees:
  * the handle, the table of prepared statements, and row helpers.  Not a
  * public interface; include it only from src/cache*.c.
  */
@@ -77,6 +77,10 @@ enum cache_q {
 	Q__COUNT
 };
 
+/* Outbox statuses of writes not yet acknowledged (SQL list literals). */
+#define CACHE_ACTIVE "('pending', 'inflight')"
+#define CACHE_UNSENT "('pending', 'inflight', 'failed')"
+
 /* List statements are built from fragments: mode x fts x tag count. */
 #define CACHE_LIST_SLOTS (7 * 3 * 3)
 
@@ -126,6 +130,10 @@ void		 cache_bind(sqlite3_stmt *, int i, const char *s);
 /* Column i as a new string, NULL for SQL NULL. */
 char		*cache_col(sqlite3_stmt *, int i);
 long long	 cache_now_ms(void);
+/* Column i as a tri-state (NULL = TRI_UNSET). */
+enum tri	 cache_col_tri(sqlite3_stmt *, int i);
+/* Append the strings of a JSON array of strings to out (bad JSON: none). */
+void		 cache_tags_from_json(const char *json, struct strv *out);
 /* Run a one-off statement with up to three text parameters ?1..?3. */
 int		 cache_run(struct cache *, const char *sql, const char *a,
 		    const char *b, const char *d, struct err *e);
