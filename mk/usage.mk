@@ -1,1 +1,7 @@
 # mk/usage.mk: the TUI usage view (U) and the usage sparkline (issue 7).
+libcore_a_SOURCES += src/spark.c src/spark.h
+
+check_PROGRAMS += tests/unit/test_spark
+tests_unit_test_spark_SOURCES = tests/unit/test_spark.c
+tests_unit_test_spark_LDADD = $(CORE_LIBS)
+TESTS += tests/unit/test_spark
