@@ -166,6 +166,7 @@ sb_api_route(const char *method, const char *path, struct sb_api_route *r)
 	r->id = id;
 	r->tmpl = id >= 0 ? routes[id].tmpl : "unknown";
 	r->write = id >= 0 ? routes[id].write : 0;
+	r->paging = id == R_SEARCH;
 	return id >= 0 ? 0 : -1;
 }
 
@@ -1027,6 +1028,43 @@ search_item(cJSON *c, const struct sb_view *v, size_t i)
 	return c;
 }
 
+/*
+ * The cursors of an endless search (--fault cursor-endless) go round the
+ * view again and again; the id of a cursor in lap N > 0 is "ID~N", so the
+ * next request continues the same lap and no cursor ever comes back.
+ */
+#define LAP_MARK '~'
+
+/* Split cursor id cid into the contact id (into id) and its lap. */
+static unsigned long
+cursor_lap(const char *cid, char *id, size_t len)
+{
+	const char *m = strchr(cid, LAP_MARK);
+	unsigned long lap;
+	char *end;
+
+	snprintf(id, len, "%s", cid);
+	if (m == NULL)
+		return 0;
+	errno = 0;
+	lap = strtoul(m + 1, &end, 10);
+	if (errno != 0 || end == m + 1 || *end != '\0')
+		return 0;
+	snprintf(id, len, "%.*s", (int)(m - cid), cid);
+	return lap;
+}
+
+/* Mark the cursor of search item it (contact id) as one of lap > 0. */
+static void
+item_lap(cJSON *it, const char *id, unsigned long lap)
+{
+	cJSON *sa = cJSON_GetObjectItemCaseSensitive(it, "searchAfter");
+	char *v = xasprintf("%s%c%lu", id, LAP_MARK, lap);
+
+	cJSON_ReplaceItemInArray(sa, 1, cJSON_CreateString(v));
+	free(v);
+}
+
 /* ---- handlers ---- */
 
 struct ctx {
@@ -1263,6 +1301,49 @@ static const struct {
 	{"lastNameLowerCase", SB_SORT_LAST}, {"email", SB_SORT_EMAIL},
 };
 
+/*
+ * The paging fault q->pfault, if it applies to the page [start, end) of
+ * view v (of limit contacts; lap of the request's cursor sa, or page).
+ * Returns the fault carried out and sets the items to send, *n from view
+ * position *first on (positions past the end go round the view again):
+ * - cursor-endless, on the page that would end the search, and on every
+ *   page after one: a full page, then the view again with new cursors;
+ * - page-oversize: half as many contacts again as pageLimit;
+ * - cursor-repeat: the last cursor is the request's own; or (*back, half
+ *   of the draws, from the third page on) the page before the previous
+ *   one is sent again, so the cursor is the previous request's.
+ */
+static enum sb_api_pfault
+paging_fault(const struct sb_api_req *q, const struct sb_view *v,
+    const cJSON *sa, long long page, unsigned long lap, size_t start,
+    size_t end, long long limit, size_t *first, size_t *n, int *back)
+{
+	size_t lim = (size_t)limit;
+
+	*back = 0;
+	if (v->n == 0)
+		return SB_PF_NONE;
+	if ((lap > 0 && q->endless) || (q->pfault == SB_PF_ENDLESS &&
+	    page == 0 &&
+	    end == v->n)) {
+		*n = lim;
+		return SB_PF_ENDLESS;
+	}
+	if (q->pfault == SB_PF_OVERSIZE) {
+		*n = lim + (lim / 2 > 0 ? lim / 2 : 1);
+		return SB_PF_OVERSIZE;
+	}
+	if (q->pfault == SB_PF_CURSOR_REPEAT && sa != NULL && end > start) {
+		if (q->pfault_sub % 2 == 1 && start >= 2 * lim) {
+			*first = start - 2 * lim;
+			*n = lim;
+			*back = 1;
+		}
+		return SB_PF_CURSOR_REPEAT;
+	}
+	return SB_PF_NONE;
+}
+
 static void
 h_search(struct ctx *x)
 {
@@ -1274,10 +1355,14 @@ h_search(struct ctx *x)
 	enum sb_sort so = SB_SORT_ADDED;
 	int desc = 1, rc, known;
 	long long limit = 0, page = 0;
-	size_t start, end, i, k;
-	char *key, *fkey, trace[64];
+	size_t start, end, i, k, first, n;
+	char *key, *fkey, trace[64], rid[64];
 	int64_t cnum = 0;
 	const char *cstr = NULL, *cid = NULL;
+	enum sb_api_pfault pf;
+	unsigned long lap = 0, l;
+	cJSON *last;
+	int back = 0;
 
 	b = body_object(x->q, x->r);
 	if (b == NULL)
@@ -1389,7 +1474,8 @@ h_search(struct ctx *x)
 		else
 			cstr = sa->child->valuestring;
 		cid = cJSON_GetArrayItem(sa, 1)->valuestring;
-		start = sb_store_view_after(v, cnum, cstr, cid);
+		lap = cursor_lap(cid, rid, sizeof(rid));
+		start = sb_store_view_after(v, cnum, cstr, rid);
 		end = start + (size_t)limit;
 	} else {
 		start = page > 0 ? (size_t)((page - 1) * limit) : 0;
@@ -1401,12 +1487,27 @@ h_search(struct ctx *x)
 		end = v->n;
 	if (start > end)
 		start = end;
+	first = start;
+	n = end - start;
+	pf = paging_fault(x->q, v, sa, page, lap, start, end, limit, &first,
+	    &n, &back);
+	x->r->pfault = pf;
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "contacts");
-	for (i = start; i < end; i++) {
+	last = NULL;
+	for (k = 0; k < n; k++) {
+		/* Past the end only with a fault: round the view again. */
+		i = (first + k) % v->n;
 		c = sb_store_contact(a->st, v->e[i].slot, SB_GEN_NO_ATTRIB);
-		cJSON_AddItemToArray(arr, search_item(c, v, i));
+		last = search_item(c, v, i);
+		l = lap + (first + k) / v->n;
+		if (pf == SB_PF_ENDLESS && l > 0)
+			item_lap(last, v->e[i].id, l);
+		cJSON_AddItemToArray(arr, last);
 	}
+	if (pf == SB_PF_CURSOR_REPEAT && !back && last != NULL)
+		cJSON_ReplaceItemInObjectCaseSensitive(last, "searchAfter",
+		    cJSON_Duplicate(sa, 1));
 	cJSON_AddNumberToObject(o, "total", (double)v->n);
 	trace_id(a, trace, sizeof(trace));
 	cJSON_AddStringToObject(o, "traceId", trace);
@@ -1899,6 +2000,7 @@ sb_api_handle(struct sb_api *a, const struct sb_api_route *rt,
 	x.r = resp;
 	resp->status = 500;
 	resp->body = NULL;
+	resp->pfault = SB_PF_NONE;
 	path_split(req->path, &x.p);
 	if (x.p.bad) {
 		reply_err(resp, 400, "Invalid path parameter");

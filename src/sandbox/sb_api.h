@@ -13,6 +13,16 @@ struct sb_store;
 struct sb_hook;
 struct sb_api;
 
+/*
+ * Paging faults (--fault cursor-repeat, cursor-endless, page-oversize):
+ * sb_server draws one for each POST /contacts/search and hands it over;
+ * sb_api answers with the one it carried out.
+ */
+enum sb_api_pfault {
+	SB_PF_NONE, SB_PF_CURSOR_REPEAT, SB_PF_ENDLESS, SB_PF_OVERSIZE,
+	SB_PF__COUNT
+};
+
 /* One request as the server hands it over.  All members borrowed. */
 struct sb_api_req {
 	const char	*method;
@@ -23,12 +33,19 @@ struct sb_api_req {
 	const char	*body;		/* NULL or body_len bytes */
 	size_t		 body_len;
 	int		 can_write;	/* token has contacts.write */
+	enum sb_api_pfault pfault;	/* paging fault drawn for it */
+	unsigned long long pfault_sub;	/* its variant (random bits) */
+	int		 endless;	/* cursor-endless is on: the laps of
+					 * an endless search go on */
 };
 
 /* The answer: status, JSON body (owned, malloc'd). */
 struct sb_api_resp {
 	int	 status;
 	char	*body;
+	/* The paging fault carried out: the drawn one when it applied,
+	 * SB_PF_ENDLESS for every page after an endless one. */
+	enum sb_api_pfault pfault;
 };
 
 /* Route resolution result. */
@@ -36,6 +53,7 @@ struct sb_api_route {
 	int		 id;		/* internal endpoint number, -1: none */
 	const char	*tmpl;		/* "GET /contacts/:contactId", static */
 	int		 write;		/* needs contacts.write */
+	int		 paging;	/* takes paging faults (the search) */
 };
 
 /* New API over store st (borrowed), posting events to hook (may be NULL). */

@@ -31,9 +31,10 @@
 #define DAY_MS 86400000LL
 #define NSTATUS 600
 
+/* Transport faults up to F_UTF8, then the paging faults of sb_api. */
 enum fault {
 	F_NONE, F_5XX, F_429, F_DROP, F_DROPAFTER, F_TRUNC, F_MAL, F_SLOW,
-	F_HTML, F_HUGE, F_UTF8, F__COUNT
+	F_HTML, F_HUGE, F_UTF8, F_CREPEAT, F_ENDLESS, F_OVERSIZE, F__COUNT
 };
 
 /* Length of the body of a "huge" fault: past the client's 32 MB cap. */
@@ -41,7 +42,7 @@ enum fault {
 
 static const char *const fault_names[F__COUNT] = {"none", "5xx", "429",
     "drop", "dropafter", "truncate", "malformed", "slow", "html", "huge",
-    "badutf8"};
+    "badutf8", "cursor-repeat", "cursor-endless", "page-oversize"};
 
 struct tok {
 	char	*value;
@@ -69,7 +70,7 @@ struct sb_server {
 	size_t		 ntoks;
 	char		**refresh;
 	size_t		 nrefresh;
-	uint64_t	 fault_n, mint_n;
+	uint64_t	 fault_n, pfault_n, mint_n;
 	int64_t		 down_until;	/* mono ms */
 	uint64_t	 total, rate_limited, dropped;
 	uint64_t	 by_status[NSTATUS];
@@ -115,20 +116,25 @@ sb_server_parse_faults(const char *spec, struct sb_faults *f,
 	static const struct {
 		const char *name;
 		size_t off;
+		int paging;
 	} kinds[] = {
-		{"5xx", offsetof(struct sb_faults, p5xx)},
-		{"429", offsetof(struct sb_faults, p429)},
-		{"drop", offsetof(struct sb_faults, pdrop)},
-		{"dropafter", offsetof(struct sb_faults, pdropafter)},
-		{"truncate", offsetof(struct sb_faults, ptrunc)},
-		{"malformed", offsetof(struct sb_faults, pmal)},
-		{"slow", offsetof(struct sb_faults, pslow)},
-		{"html", offsetof(struct sb_faults, phtml)},
-		{"huge", offsetof(struct sb_faults, phuge)},
-		{"badutf8", offsetof(struct sb_faults, putf8)},
+		{"5xx", offsetof(struct sb_faults, p5xx), 0},
+		{"429", offsetof(struct sb_faults, p429), 0},
+		{"drop", offsetof(struct sb_faults, pdrop), 0},
+		{"dropafter", offsetof(struct sb_faults, pdropafter), 0},
+		{"truncate", offsetof(struct sb_faults, ptrunc), 0},
+		{"malformed", offsetof(struct sb_faults, pmal), 0},
+		{"slow", offsetof(struct sb_faults, pslow), 0},
+		{"html", offsetof(struct sb_faults, phtml), 0},
+		{"huge", offsetof(struct sb_faults, phuge), 0},
+		{"badutf8", offsetof(struct sb_faults, putf8), 0},
+		{"cursor-repeat", offsetof(struct sb_faults, pcrepeat), 1},
+		{"cursor-endless", offsetof(struct sb_faults, pendless), 1},
+		{"page-oversize", offsetof(struct sb_faults, poversize), 1},
 	};
 	char *copy, *item, *next, *eq, *end;
-	double v, sum = 0;
+	const char *val;
+	double v, sum = 0, psum = 0;
 	size_t k;
 	int rc = -1, found;
 
@@ -144,28 +150,38 @@ sb_server_parse_faults(const char *spec, struct sb_faults *f,
 			continue;
 		eq = strchr(item, '=');
 		if (eq == NULL) {
-			*why = "fault items are KIND=VALUE";
-			goto out;
+			/* A paging kind alone is a flag: every search. */
+			for (k = 0; k < nitems(kinds); k++)
+				if (kinds[k].paging &&
+				    strcmp(item, kinds[k].name) == 0)
+					break;
+			if (k == nitems(kinds)) {
+				*why = "fault items are KIND=VALUE";
+				goto out;
+			}
+			val = "1";
+		} else {
+			*eq = '\0';
+			val = eq + 1;
 		}
-		*eq++ = '\0';
 		if (strcmp(item, "seed") == 0) {
-			f->seed = strtoull(eq, &end, 10);
-			if (*end != '\0' || end == eq) {
+			f->seed = strtoull(val, &end, 10);
+			if (*end != '\0' || end == val) {
 				*why = "fault seed must be an integer";
 				goto out;
 			}
 			continue;
 		}
 		if (strcmp(item, "slowms") == 0) {
-			f->slow_ms = (unsigned)strtoul(eq, &end, 10);
-			if (*end != '\0' || end == eq) {
+			f->slow_ms = (unsigned)strtoul(val, &end, 10);
+			if (*end != '\0' || end == val) {
 				*why = "fault slowms must be an integer";
 				goto out;
 			}
 			continue;
 		}
-		v = strtod(eq, &end);
-		if (*end != '\0' || end == eq || v < 0 || v > 1) {
+		v = strtod(val, &end);
+		if (*end != '\0' || end == val || v < 0 || v > 1) {
 			*why = "fault shares must be numbers from 0 to 1";
 			goto out;
 		}
@@ -174,17 +190,21 @@ sb_server_parse_faults(const char *spec, struct sb_faults *f,
 			if (strcmp(item, kinds[k].name) == 0) {
 				*(double *)((char *)f + kinds[k].off) = v;
 				found = 1;
+				if (kinds[k].paging)
+					psum += v;
+				else
+					sum += v;
 			}
 		}
 		if (!found) {
 			*why = "unknown fault kind (5xx 429 drop dropafter "
-			    "truncate malformed slow html huge badutf8 seed "
+			    "truncate malformed slow html huge badutf8 "
+			    "cursor-repeat cursor-endless page-oversize seed "
 			    "slowms)";
 			goto out;
 		}
-		sum += v;
 	}
-	if (sum > 1.0) {
+	if (sum > 1.0 || psum > 1.0) {
 		*why = "fault shares add up to more than 1";
 		goto out;
 	}
@@ -216,12 +236,54 @@ fault_draw(struct sb_server *s, uint64_t *sub)
 	st = sb_util_mix(f->seed, s->fault_n++, 0xfa17);
 	u = sb_util_unit(&st);
 	*sub = sb_util_rand(&st);
-	for (k = 1; k < F__COUNT; k++) {
+	for (k = 1; k <= F_UTF8; k++) {
 		acc += p[k];
 		if (u < acc)
 			return (enum fault)k;
 	}
 	return F_NONE;
+}
+
+/*
+ * Draw the paging fault of the next search that got no transport fault
+ * (mu held).  A sequence of its own, so adding a paging kind to a SPEC
+ * does not move the transport faults.
+ */
+static enum sb_api_pfault
+pfault_draw(struct sb_server *s, unsigned long long *sub)
+{
+	const struct sb_faults *f = &s->conf.faults;
+	double u;
+	uint64_t st;
+
+	if (f->pcrepeat + f->pendless + f->poversize <= 0)
+		return SB_PF_NONE;
+	st = sb_util_mix(f->seed, s->pfault_n++, 0xca75);
+	u = sb_util_unit(&st);
+	*sub = sb_util_rand(&st);
+	if (u < f->pcrepeat)
+		return SB_PF_CURSOR_REPEAT;
+	if (u < f->pcrepeat + f->pendless)
+		return SB_PF_ENDLESS;
+	if (u < f->pcrepeat + f->pendless + f->poversize)
+		return SB_PF_OVERSIZE;
+	return SB_PF_NONE;
+}
+
+/* The stats/log name of a paging fault sb_api carried out. */
+static enum fault
+pfault_of(enum sb_api_pfault pf)
+{
+	switch (pf) {
+	case SB_PF_CURSOR_REPEAT:
+		return F_CREPEAT;
+	case SB_PF_ENDLESS:
+		return F_ENDLESS;
+	case SB_PF_OVERSIZE:
+		return F_OVERSIZE;
+	default:
+		return F_NONE;
+	}
 }
 
 /* ---- responses ---- */
@@ -758,6 +820,7 @@ control(struct sb_server *s, struct MHD_Connection *conn, struct creq *c,
 			pthread_mutex_lock(&s->mu);
 			s->conf.faults = nf;
 			s->fault_n = 0;
+			s->pfault_n = 0;
 			pthread_mutex_unlock(&s->mu);
 			body = xstrdup("{\"ok\":true}");
 		}
@@ -818,6 +881,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 	const char *ctype = "application/json; charset=utf-8";
 	unsigned status = 0, delay;
 	uint64_t sub = 0;
+	unsigned long long psub = 0;
+	enum sb_api_pfault pf = SB_PF_NONE;
 	enum fault f = F_NONE;
 	int64_t now, wnow, left, retry_ms = -1;
 	struct trunc *tr;
@@ -864,6 +929,8 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 		return MHD_NO;
 	}
 	f = fault_draw(s, &sub);
+	if (f == F_NONE && is_api && rt.paging)
+		pf = pfault_draw(s, &psub);
 	auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 	    "Authorization");
 	if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
@@ -992,9 +1059,16 @@ handle(void *cls, struct MHD_Connection *conn, const char *url,
 			req.body = c->body.len ? c->body.data : NULL;
 			req.body_len = c->body.len;
 			req.can_write = t->write;
+			req.pfault = pf;
+			req.endless = s->conf.faults.pendless > 0;
+			req.pfault_sub = psub;
 			sb_api_handle(s->api, &rt, &req, &ar);
 			status = (unsigned)ar.status;
 			body = ar.body;
+			if (f == F_NONE && ar.pfault != SB_PF_NONE) {
+				f = pfault_of(ar.pfault);
+				c->fault = f;
+			}
 		}
 		if (f == F_MAL) {
 			/* Cut the JSON and leave it unterminated. */

@@ -13,10 +13,15 @@
 struct sb_server;
 struct sb_api;
 
-/* Probabilities (0..1) of each fault kind per API request. */
+/*
+ * Probabilities (0..1) of each fault kind per API request; the paging
+ * kinds (pcrepeat, pendless, poversize) per POST /contacts/search that
+ * got no other fault.
+ */
 struct sb_faults {
 	double	 p5xx, p429, pdrop, pdropafter, ptrunc, pmal, pslow, phtml,
 		 phuge, putf8;
+	double	 pcrepeat, pendless, poversize;
 	uint64_t seed;
 	unsigned slow_ms;
 };
@@ -46,7 +51,8 @@ struct sb_server_conf {
 
 /*
  * Parse a --fault SPEC ("5xx=0.1,429=0.05,drop=0.05,...,seed=7") into f.
- * Return 0, or -1 with a static message in *why.
+ * A paging kind alone ("cursor-endless") means a share of 1.  Return 0,
+ * or -1 with a static message in *why.
  */
 int		 sb_server_parse_faults(const char *spec, struct sb_faults *f,
 		    const char **why);
