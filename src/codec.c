@@ -112,6 +112,56 @@ utf8_repair(const char *json, size_t len, size_t *outlen)
 	return buf_take(&b);
 }
 
+/* 1 if s (n bytes left) starts with the escape \u0000. */
+static int
+is_nul_escape(const char *s, size_t n)
+{
+	return n >= 6 && s[0] == '\\' && s[1] == 'u' && s[2] == '0' &&
+	    s[3] == '0' && s[4] == '0' && s[5] == '0';
+}
+
+/*
+ * A copy of json/len with every \u0000 escape inside a JSON string turned
+ * into \ufffd, NUL-terminated, or NULL when there is none.  cJSON would
+ * decode \u0000 to a NUL byte and every C string after it would end
+ * there, silently cutting a name, tag or note; U+FFFD keeps the rest and
+ * marks the spot, as for invalid UTF-8.  Escaped backslashes ("\\u0000"
+ * is text, not a NUL) are skipped correctly; the JSON is not validated.
+ */
+static char *
+nul_repair(const char *json, size_t len, size_t *outlen)
+{
+	char *out = NULL;
+	size_t i;
+	int in_str = 0;
+
+	for (i = 0; i < len; i++) {
+		if (!in_str) {
+			if (json[i] == '"')
+				in_str = 1;
+			continue;
+		}
+		if (json[i] == '"') {
+			in_str = 0;
+		} else if (json[i] == '\\') {
+			if (is_nul_escape(json + i, len - i)) {
+				if (out == NULL) {
+					out = xmalloc(len + 1);
+					memcpy(out, json, len);
+					out[len] = '\0';
+				}
+				memcpy(out + i + 2, "fffd", 4);
+				i += 5;
+			} else {
+				i++;	/* the escaped character */
+			}
+		}
+	}
+	if (out != NULL)
+		*outlen = len;
+	return out;
+}
+
 /*
  * Parse one complete JSON value from json/len (not necessarily
  * NUL-terminated).  Trailing whitespace (or NULs) is allowed, anything else
@@ -130,6 +180,8 @@ parse_any(const char *json, size_t len, struct err *e)
 		return NULL;
 	}
 	fixed = utf8_repair(json, len, &flen);
+	if (fixed == NULL)
+		fixed = nul_repair(json, len, &flen);
 	if (fixed != NULL) {
 		root = parse_any(fixed, flen, e);
 		free(fixed);
@@ -359,10 +411,126 @@ dec_appt(const cJSON *o, struct appt *a)
 	a->raw = print(o);
 }
 
+/*
+ * Limits (codec.h): one string field of a decoded object.  kind and id
+ * name the object in the message; the id is cut to 64 bytes there.
+ */
+struct limit {
+	const char	*name;		/* the API's field name */
+	const char	*value;
+	size_t		 max;
+};
+
+static int
+check_fields(const char *kind, const char *id, const struct limit *l,
+    size_t n, struct err *e)
+{
+	size_t len;
+
+	for (size_t i = 0; i < n; i++) {
+		if (l[i].value == NULL)
+			continue;
+		len = strlen(l[i].value);
+		if (len > l[i].max)
+			return err_set(e, ERR_INVALID, "%s %.64s: %s: %zu "
+			    "bytes, over the limit of %zu", kind,
+			    id != NULL ? id : "(no id)", l[i].name, len,
+			    l[i].max);
+	}
+	return 0;
+}
+
+static int
+check_contact(const struct contact *c, struct err *e)
+{
+	const struct limit l[] = {
+		{ "id", c->id, CODEC_MAX_FIELD },
+		{ "locationId", c->location_id, CODEC_MAX_FIELD },
+		{ "firstName", c->first_name, CODEC_MAX_FIELD },
+		{ "lastName", c->last_name, CODEC_MAX_FIELD },
+		{ "name", c->name, CODEC_MAX_FIELD },
+		{ "email", c->email, CODEC_MAX_FIELD },
+		{ "phone", c->phone, CODEC_MAX_FIELD },
+		{ "companyName", c->company_name, CODEC_MAX_FIELD },
+		{ "dateAdded", c->date_added, CODEC_MAX_FIELD },
+		{ "dateUpdated", c->date_updated, CODEC_MAX_FIELD },
+	};
+	const char *id = c->id != NULL ? c->id : "(no id)";
+	size_t len;
+	int rc;
+
+	rc = check_fields("contact", c->id, l, nitems(l), e);
+	if (rc)
+		return rc;
+	if (c->tags.n > CODEC_MAX_TAGS)
+		return err_set(e, ERR_INVALID, "contact %.64s: tags: %zu tags, "
+		    "over the limit of %d", id, c->tags.n, CODEC_MAX_TAGS);
+	for (size_t i = 0; i < c->tags.n; i++) {
+		len = strlen(c->tags.v[i]);
+		if (len > CODEC_MAX_FIELD)
+			return err_set(e, ERR_INVALID, "contact %.64s: tags[%zu]: "
+			    "%zu bytes, over the limit of %d", id, i, len,
+			    CODEC_MAX_FIELD);
+	}
+	return 0;
+}
+
+static int
+check_task(const struct task *t, struct err *e)
+{
+	const struct limit l[] = {
+		{ "id", t->id, CODEC_MAX_FIELD },
+		{ "contactId", t->contact_id, CODEC_MAX_FIELD },
+		{ "title", t->title, CODEC_MAX_FIELD },
+		{ "body", t->body, CODEC_MAX_TEXT },
+		{ "assignedTo", t->assigned_to, CODEC_MAX_FIELD },
+		{ "dueDate", t->due_date, CODEC_MAX_FIELD },
+	};
+
+	return check_fields("task", t->id, l, nitems(l), e);
+}
+
+static int
+check_note(const struct note *n, struct err *e)
+{
+	const struct limit l[] = {
+		{ "id", n->id, CODEC_MAX_FIELD },
+		{ "contactId", n->contact_id, CODEC_MAX_FIELD },
+		{ "body", n->body, CODEC_MAX_TEXT },
+		{ "userId", n->user_id, CODEC_MAX_FIELD },
+		{ "title", n->title, CODEC_MAX_FIELD },
+		{ "color", n->color, CODEC_MAX_FIELD },
+		{ "dateAdded", n->date_added, CODEC_MAX_FIELD },
+	};
+
+	return check_fields("note", n->id, l, nitems(l), e);
+}
+
+static int
+check_appt(const struct appt *a, struct err *e)
+{
+	const struct limit l[] = {
+		{ "id", a->id, CODEC_MAX_FIELD },
+		{ "contactId", a->contact_id, CODEC_MAX_FIELD },
+		{ "calendarId", a->calendar_id, CODEC_MAX_FIELD },
+		{ "title", a->title, CODEC_MAX_FIELD },
+		{ "status", a->status, CODEC_MAX_FIELD },
+		{ "appointmentStatus", a->appointment_status,
+		  CODEC_MAX_FIELD },
+		{ "startTime", a->start_time, CODEC_MAX_FIELD },
+		{ "endTime", a->end_time, CODEC_MAX_FIELD },
+		{ "address", a->address, CODEC_MAX_FIELD },
+		{ "notes", a->notes, CODEC_MAX_TEXT },
+	};
+
+	return check_fields("appointment", a->id, l, nitems(l), e);
+}
+
 /* Type-erased entity operations for the list and wrapper helpers. */
 struct entity_ops {
 	size_t	  size;
 	void	(*dec)(const cJSON *, void *);
+	int	(*check)(const void *, struct err *);
 	void	(*free)(void *);
 };
 
@@ -370,6 +538,14 @@ static void dec_contact_v(const cJSON *o, void *p) { dec_contact(o, p); }
 static void dec_task_v(const cJSON *o, void *p) { dec_task(o, p); }
 static void dec_note_v(const cJSON *o, void *p) { dec_note(o, p); }
 static void dec_appt_v(const cJSON *o, void *p) { dec_appt(o, p); }
+static int check_contact_v(const void *p, struct err *e)
+{ return check_contact(p, e); }
+static int check_task_v(const void *p, struct err *e)
+{ return check_task(p, e); }
+static int check_note_v(const void *p, struct err *e)
+{ return check_note(p, e); }
+static int check_appt_v(const void *p, struct err *e)
+{ return check_appt(p, e); }
 static void free_contact_v(void *p) { contact_free(p); }
 static void free_task_v(void *p) { task_free(p); }
 static void free_note_v(void *p) { note_free(p); }
@@ -377,26 +553,33 @@ static void free_appt_v(void *p) { appt_free(p); }
 
 static const struct entity_ops contact_ops = {
 	.size = sizeof(struct contact), .dec = dec_contact_v,
-	.free = free_contact_v,
+	.check = check_contact_v, .free = free_contact_v,
 };
 static const struct entity_ops task_ops = {
-	.size = sizeof(struct task), .dec = dec_task_v, .free = free_task_v,
+	.size = sizeof(struct task), .dec = dec_task_v,
+	.check = check_task_v, .free = free_task_v,
 };
 static const struct entity_ops note_ops = {
-	.size = sizeof(struct note), .dec = dec_note_v, .free = free_note_v,
+	.size = sizeof(struct note), .dec = dec_note_v,
+	.check = check_note_v, .free = free_note_v,
 };
 static const struct entity_ops appt_ops = {
-	.size = sizeof(struct appt), .dec = dec_appt_v, .free = free_appt_v,
+	.size = sizeof(struct appt), .dec = dec_appt_v,
+	.check = check_appt_v, .free = free_appt_v,
 };
 
-/* Decode the array root[key] into a new array.  Absent or null is empty. */
+/*
+ * Decode the array root[key] into a new array.  Absent or null is empty.
+ * More than max objects, or one over a field limit, is ERR_INVALID.
+ */
 static int
 dec_list(const cJSON *root, const char *key, const struct entity_ops *ops,
-    void **v, size_t *n, struct err *e)
+    size_t max, void **v, size_t *n, struct err *e)
 {
 	const cJSON *arr, *it;
 	unsigned char *out = NULL;
 	size_t cnt = 0, i = 0;
+	int rc;
 
 	*v = NULL;
 	*n = 0;
@@ -418,6 +601,9 @@ dec_list(const cJSON *root, const char *key, const struct entity_ops *ops,
 	}
 	if (cnt == 0)
 		return 0;
+	if (cnt > max)
+		return err_set(e, ERR_INVALID, "%s: %zu items in one page, over "
+		    "the limit of %zu", key, cnt, max);
 	out = xcalloc(cnt, ops->size);
 	i = 0;
 	cJSON_ArrayForEach(it, arr) {
@@ -426,9 +612,33 @@ dec_list(const cJSON *root, const char *key, const struct entity_ops *ops,
 		ops->dec(it, out + i * ops->size);
 		i++;
 	}
+	for (i = 0; i < cnt; i++) {
+		rc = ops->check(out + i * ops->size, e);
+		if (rc) {
+			for (size_t j = 0; j < cnt; j++)
+				ops->free(out + j * ops->size);
+			free(out);
+			return rc;
+		}
+	}
 	*v = out;
 	*n = cnt;
 	return 0;
+}
+
+/* Check a freshly decoded object against the limits; on failure free it
+ * and leave it zeroed. */
+static int
+decoded(const struct entity_ops *ops, void *out, struct err *e)
+{
+	int rc;
+
+	rc = ops->check(out, e);
+	if (rc) {
+		ops->free(out);
+		memset(out, 0, ops->size);
+	}
+	return rc;
 }
 
 /* Decode the object root[key] into *out.  Absent, null or another type is
@@ -446,7 +656,7 @@ dec_wrapped(const cJSON *root, const char *key, const struct entity_ops *ops,
 	if (!cJSON_IsObject(o))
 		return err_set(e, ERR_PARSE, "%s: expected an object", key);
 	ops->dec(o, out);
-	return 0;
+	return decoded(ops, out, e);
 }
 
 static int
@@ -461,7 +671,7 @@ bare(const char *json, size_t len, const struct entity_ops *ops, void *out,
 		return ERR_PARSE;
 	ops->dec(root, out);
 	cJSON_Delete(root);
-	return 0;
+	return decoded(ops, out, e);
 }
 
 static int
@@ -492,7 +702,7 @@ listed(const char *json, size_t len, const char *key,
 	root = parse_object(json, len, e);
 	if (root == NULL)
 		return ERR_PARSE;
-	rc = dec_list(root, key, ops, v, n, e);
+	rc = dec_list(root, key, ops, (size_t)-1, v, n, e);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -615,8 +825,18 @@ codec_tags_response(const char *json, size_t len, struct strv *out,
 	tags = field(root, "tags");
 	if (tags != NULL && !cJSON_IsNull(tags) && !cJSON_IsArray(tags))
 		rc = err_set(e, ERR_PARSE, "tags: expected an array");
+	else if (cJSON_GetArraySize(tags) > CODEC_MAX_TAGS)
+		rc = err_set(e, ERR_INVALID, "tags: %d tags, over the limit "
+		    "of %d", cJSON_GetArraySize(tags), CODEC_MAX_TAGS);
 	else
 		strv_of(tags, out);
+	for (size_t i = 0; rc == 0 && i < out->n; i++)
+		if (strlen(out->v[i]) > CODEC_MAX_FIELD)
+			rc = err_set(e, ERR_INVALID, "tags[%zu]: %zu bytes, "
+			    "over the limit of %d", i, strlen(out->v[i]),
+			    CODEC_MAX_FIELD);
+	if (rc)
+		strv_free(out);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -662,7 +882,8 @@ dec_page(const char *json, size_t len, struct contact_page *pg,
 	root = parse_object(json, len, e);
 	if (root == NULL)
 		return ERR_PARSE;
-	rc = dec_list(root, "contacts", &contact_ops, &v, &pg->n, e);
+	rc = dec_list(root, "contacts", &contact_ops, CODEC_MAX_PAGE, &v,
+	    &pg->n, e);
 	if (rc)
 		goto out;
 	pg->v = v;
@@ -952,6 +1173,16 @@ codec_webhook(const char *json, size_t len, struct webhook_event *out,
 	default:
 		break;
 	}
+	if (out->kind == WH_CONTACT)
+		rc = check_contact(&out->contact, e);
+	else if (out->kind == WH_TASK)
+		rc = check_task(&out->task, e);
+	else if (out->kind == WH_NOTE)
+		rc = check_note(&out->note, e);
+	else if (out->kind == WH_APPT)
+		rc = check_appt(&out->appt, e);
+	if (rc)
+		err_prefix(e, "webhook %s", out->type);
 out:
 	cJSON_Delete(root);
 	if (rc)

@@ -29,7 +29,24 @@
  * - On failure they return ERR_PARSE, fill e (may be NULL) with a message
  *   naming what was wrong ("tasks: expected an array", "not valid JSON"),
  *   and leave *out zeroed (nothing to free, nothing leaked).
+ * - A NUL escape (\u0000) inside a string, key or value, is decoded as
+ *   U+FFFD, as invalid UTF-8 is: C strings cannot hold NUL, and cutting the
+ *   string there would hide the rest of it.  raw carries the U+FFFD too.
+ * - Limits (doc/reliability.md, "Field and list limits"): a decoded string
+ *   field longer than CODEC_MAX_FIELD bytes (CODEC_MAX_TEXT for note and
+ *   task bodies and appointment notes), a tag longer than CODEC_MAX_FIELD,
+ *   more than CODEC_MAX_TAGS tags on one contact, or more than
+ *   CODEC_MAX_PAGE contacts in one page is refused, never truncated:
+ *   ERR_INVALID (permanent) with a message naming the object, its id and
+ *   the field ("contact abc: tags: 2000 tags, over the limit of 1000"), and
+ *   nothing of the response is returned.  Unknown fields are only bounded
+ *   by the response-body cap.
  */
+#define CODEC_MAX_FIELD	4096		/* bytes: names, ids, emails, tags */
+#define CODEC_MAX_TEXT	(1024 * 1024)	/* bytes: note/task bodies */
+#define CODEC_MAX_TAGS	1000		/* tags on one contact */
+#define CODEC_MAX_PAGE	1000		/* contacts in one page (pageLimit
+					 * is at most 500, CONTRACT §4.8) */
 
 /* A bare contact object (e.g. a cached raw after codec_merge). */
 int	 codec_contact(const char *json, size_t len, struct contact *out,
