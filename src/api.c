@@ -420,13 +420,28 @@ judge(struct api *a, const struct call *c, int attempt, int refreshed,
 
 	*delay = 0;
 	if (trc != 0) {
-		if (trc == ERR_NET && c->retry == RETRY_SAFE && more) {
+		if (trc == ERR_NET && c->retry == RETRY_SAFE && more &&
+		    !r->no_retry) {
 			*delay = backoff_delay_ms(attempt - 1, a->base_ms,
 			    a->cap_ms, &a->rng);
 			return V_RETRY;
 		}
 		if (e != NULL && terr != NULL && e != terr)
 			*e = *terr;
+		if (trc == ERR_PARSE) {
+			/*
+			 * The transport's only ERR_PARSE: the body was over
+			 * HTTP_BODY_MAX.  It will be again, so it is
+			 * permanent: no retry here or by the caller.
+			 */
+			trc = ERR_TOOBIG;
+			if (e != NULL) {
+				e->code = ERR_TOOBIG;
+				snprintf(e->msg + strlen(e->msg),
+				    sizeof e->msg - strlen(e->msg), "%s",
+				    "; giving up");
+			}
+		}
 		if (c->retry == RETRY_CREATE && trc != ERR_CANCELED) {
 			a->last.outcome_unknown = 1;
 			if (e != NULL)

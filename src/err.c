@@ -70,7 +70,7 @@ err_name(enum errcode code)
 		[ERR_CONFLICT] = "conflict", [ERR_RATELIMIT] = "rate-limit",
 		[ERR_PARSE] = "parse", [ERR_DB] = "database",
 		[ERR_CANCELED] = "canceled", [ERR_USAGE] = "usage",
-		[ERR_OFFLINE] = "offline",
+		[ERR_OFFLINE] = "offline", [ERR_TOOBIG] = "too-big",
 	};
 
 	if ((unsigned)code >= ERR__COUNT)

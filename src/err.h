@@ -21,6 +21,7 @@ enum errcode {
 	ERR_CANCELED,	/* cancelled by the caller */
 	ERR_USAGE,	/* bad arguments */
 	ERR_OFFLINE,	/* --offline: nothing was sent */
+	ERR_TOOBIG,	/* response over a size limit: permanent (it would be again) */
 	ERR__COUNT
 };
 

@@ -13,7 +13,10 @@
 #include "buf.h"
 #include "err.h"
 
-/* Response bodies over this fail with ERR_PARSE "response body over 32 MB". */
+/*
+ * Response bodies over this fail with ERR_PARSE "response body over 32 MB";
+ * the API client turns that into ERR_TOOBIG (permanent: never retried).
+ */
 #define HTTP_BODY_MAX ((size_t)32 * 1024 * 1024)
 /* The raw header block is capped too (headers are small). */
 #define HTTP_HEADERS_MAX ((size_t)256 * 1024)
@@ -37,6 +40,11 @@ struct http_resp {
 	struct buf	 body;		/* capped at HTTP_BODY_MAX */
 	char		*headers;	/* raw header block of the final response, or NULL */
 	double		 seconds;	/* total time of the transfer */
+	/*
+	 * Set with an ERR_NET that a retry would only repeat: the server's
+	 * TLS certificate was refused (unknown CA, wrong host name, expired).
+	 */
+	int		 no_retry;
 };
 
 struct http_ops {
@@ -44,8 +52,9 @@ struct http_ops {
 	 * One request.  resp must have been http_resp_init'ed; it is filled
 	 * (previous contents replaced).  Returns 0 when a response arrived
 	 * (any status), else ERR_NET (connect/DNS/TLS/timeout/reset, message
-	 * "METHOD /path: what failed"), ERR_CANCELED or ERR_PARSE (body over
-	 * the cap).
+	 * "METHOD /path: what failed"; TLS failures name the host and set
+	 * resp->no_retry when the certificate was refused), ERR_CANCELED or
+	 * ERR_PARSE (body over the cap).
 	 */
 	int	(*request)(void *impl, const struct http_req *,
 		    struct http_resp *, struct err *);
@@ -73,7 +82,8 @@ struct http_curl_opts {
 
 /*
  * A libcurl transport: keep-alive, HTTP/2 over TLS where offered, TLS
- * peer and host verification always on, User-Agent ghlterm/VERSION.
+ * peer and host verification always on (nothing turns it off; ca_file
+ * only chooses the CAs trusted), User-Agent ghlterm/VERSION.
  * curl_global_init must have been called (by main).  The transport may be
  * used by one thread at a time.  Caller frees with http_free.
  */

@@ -27,6 +27,7 @@ http_resp_init(struct http_resp *r)
 	buf_init(&r->body, HTTP_BODY_MAX);
 	r->headers = NULL;
 	r->seconds = 0;
+	r->no_retry = 0;
 }
 
 void
@@ -46,6 +47,7 @@ http_resp_reset(struct http_resp *r)
 	free(r->headers);
 	r->headers = NULL;
 	r->seconds = 0;
+	r->no_retry = 0;
 }
 
 char *
@@ -327,15 +329,66 @@ human_size(size_t n, char *out, size_t outlen)
 		snprintf(out, outlen, "%zu bytes", n);
 }
 
+/*
+ * What a TLS failure means to a person ("TLS certificate refused by"
+ * ...), or NULL when result is not one.  *refused: the certificate was
+ * checked and refused, so a retry would fail the same way.
+ */
+static const char *
+tls_failure(CURLcode result, int *refused)
+{
+	*refused = 0;
+	switch (result) {
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		*refused = 1;
+		return "TLS certificate refused for";
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CRL_BADFILE:
+		*refused = 1;
+		return "TLS: cannot verify";
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_SHUTDOWN_FAILED:
+		return "TLS handshake failed with";
+	default:
+		return NULL;
+	}
+}
+
+/* "host[:port]" of url ("scheme://[user@]host[:port]/..."), truncated. */
+static void
+url_host(const char *url, char *out, size_t outlen)
+{
+	const char *p = strstr(url, "://"), *at;
+	size_t n;
+
+	p = p != NULL ? p + 3 : url;
+	n = strcspn(p, "/?#");
+	at = memchr(p, '@', n);
+	if (at != NULL) {
+		n -= (size_t)(at + 1 - p);
+		p = at + 1;
+	}
+	if (n >= outlen)
+		n = outlen - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
 static int
 xfer_finish(struct curl_impl *c, struct xfer *x, const struct http_req *req,
     struct err *e)
 {
 	struct http_resp *resp = x->resp;
-	char path[256], size[32];
+	char path[256], size[32], host[256];
 	long code = 0;
 	double secs = 0;
-	const char *why;
+	const char *why, *tls;
+	int refused;
 
 	err_clear(e);
 	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
@@ -358,6 +411,13 @@ xfer_finish(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 		    req->method, path, size);
 	}
 	why = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(x->result);
+	tls = tls_failure(x->result, &refused);
+	if (tls != NULL) {
+		url_host(req->url, host, sizeof host);
+		resp->no_retry = refused;
+		return err_set(e, ERR_NET, "%s %s: %s %s: %s", req->method,
+		    path, tls, host, why);
+	}
 	return err_set(e, ERR_NET, "%s %s: %s", req->method, path, why);
 }
 
