@@ -153,6 +153,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "status = 'pending' AND attempts = 0 ORDER BY id DESC LIMIT 1",
 	[Q_OB_COUNTS] = "SELECT (SELECT count(*) FROM outbox WHERE status IN "
 	    CACHE_ACTIVE "), (SELECT count(*) FROM outbox WHERE status = 'failed')",
+	[Q_OB_ANY_ACTIVE] = "SELECT EXISTS (SELECT 1 FROM outbox WHERE "
+	    "status IN " CACHE_ACTIVE ")",
 	[Q_OB_PRUNE] = "DELETE FROM outbox WHERE status = 'done' AND "
 	    "updated_at < ?1",
 	[Q_LOG_LAST] = "SELECT id, level, endpoint, http_status, message FROM "
@@ -217,6 +219,8 @@ cache_dberr(struct cache *c, struct err *e, const char *what)
 sqlite3_stmt *
 cache_stmt(struct cache *c, enum cache_q q, struct err *e)
 {
+	if (q == Q_OB_INSERT || q == Q_OB_SET_STATUS || q == Q_OB_RETRY_ALL)
+		c->ob_any = -1;
 	if (c->st[q] == NULL) {
 		if (sqlite3_prepare_v3(c->db, sqls[q], -1,
 		    SQLITE_PREPARE_PERSISTENT, &c->st[q], NULL) != SQLITE_OK) {
@@ -618,6 +622,7 @@ cache_begin(struct cache *c, struct err *e)
 		return rc;
 	c->depth = 1;
 	c->doomed = 0;
+	c->ob_any = -1;
 	return 0;
 }
 

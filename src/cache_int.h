@@ -60,6 +60,7 @@ enum cache_q {
 	Q_OB_UNDO_PICK,
 	Q_OB_COUNTS,
 	Q_OB_PRUNE,
+	Q_OB_ANY_ACTIVE,
 	Q_LOG_LAST,
 	Q_LOG_BUMP,
 	Q_LOG_INSERT,
@@ -97,6 +98,14 @@ struct cache {
 	int		 depth;		/* transaction nesting */
 	int		 doomed;	/* an inner level rolled back */
 	/*
+	 * Whether the outbox has pending or inflight entries: -1 unknown.
+	 * Known only inside a transaction (BEGIN IMMEDIATE keeps other
+	 * writers out); reset at its start and by every statement that can
+	 * make an entry active.  Lets a page of puts skip the per-contact
+	 * rebase lookup when nothing is waiting to be sent.
+	 */
+	int		 ob_any;
+	/*
 	 * FTS5 flushes its pending terms at every statement savepoint (any
 	 * statement with triggers or several rows), which made puts ten
 	 * times slower: index changes are queued and applied at commit.
@@ -120,6 +129,9 @@ struct cache {
 /* The statement q, reset with bindings cleared; NULL (e filled) when it
  * cannot be prepared. */
 sqlite3_stmt	*cache_stmt(struct cache *, enum cache_q q, struct err *e);
+/* 1 when the outbox may hold active entries (always 1 outside a
+ * transaction or on error), 0 when it holds none. */
+int		 cache_outbox_any_active(struct cache *);
 /* ERR_DB with "cache: what: sqlite message". */
 int		 cache_dberr(struct cache *, struct err *e, const char *what);
 /* Step a statement that returns no row; resets it.  0 or ERR_DB. */

@@ -353,14 +353,39 @@ rebase(struct cache *c, enum cache_q q, const char *key, struct err *e)
 }
 
 int
+cache_outbox_any_active(struct cache *c)
+{
+	sqlite3_stmt *st;
+
+	if (c->depth == 0)
+		return 1;
+	if (c->ob_any < 0) {
+		st = cache_stmt(c, Q_OB_ANY_ACTIVE, NULL);
+		if (st == NULL)
+			return 1;
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			sqlite3_reset(st);
+			return 1;
+		}
+		c->ob_any = sqlite3_column_int(st, 0) != 0;
+		sqlite3_reset(st);
+	}
+	return c->ob_any;
+}
+
+int
 cache_rebase_contact(struct cache *c, const char *cid, struct err *e)
 {
+	if (!cache_outbox_any_active(c))
+		return 0;
 	return rebase(c, Q_ACTIVE_CONTACT, cid, e);
 }
 
 int
 cache_rebase_target(struct cache *c, const char *tid, struct err *e)
 {
+	if (!cache_outbox_any_active(c))
+		return 0;
 	return rebase(c, Q_ACTIVE_TARGET, tid, e);
 }
 

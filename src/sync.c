@@ -8,6 +8,7 @@
 #include "config.h"
 #include "sync.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -127,14 +128,21 @@ nap(struct sync *s, long ms)
 	return canceled(s) ? ERR_CANCELED : 0;
 }
 
-/* Every response: count it, record usage and the rate-limit headers. */
-static void
-on_response(void *arg, const char *endpoint, int status, int attempt,
-    double seconds, const struct ratelimit_headers *rl)
-{
-	struct sync *s = arg;
-	long long now = wall_ms();
+/*
+ * The search-page prefetch thread (below) must not touch the cache or the
+ * progress callback: its responses and backoffs are queued for the sync's
+ * own thread.  Set only on that thread.
+ */
+static _Thread_local struct prefetch *pf_self;
+static void	pf_queue_response(struct prefetch *, const char *endpoint,
+		    int status, int attempt, const struct ratelimit_headers *);
+static void	pf_queue_backoff(struct prefetch *, long ms);
 
+/* A response: count it, record usage and the rate-limit headers. */
+static void
+record_response(struct sync *s, const char *endpoint, int status,
+    int attempt, long long now, const struct ratelimit_headers *rl)
+{
 	s->p.requests++;
 	if (status == 429)
 		s->p.ratelimited++;
@@ -146,7 +154,27 @@ on_response(void *arg, const char *endpoint, int status, int attempt,
 		s->p.rl_remaining = rl->remaining;
 		s->p.rl_max = rl->max;
 	}
+}
+
+static void
+on_response(void *arg, const char *endpoint, int status, int attempt,
+    double seconds, const struct ratelimit_headers *rl)
+{
+	struct sync *s = arg;
+
 	(void)seconds;
+	if (pf_self != NULL)
+		pf_queue_response(pf_self, endpoint, status, attempt, rl);
+	else
+		record_response(s, endpoint, status, attempt, wall_ms(), rl);
+}
+
+static void
+report_backoff(struct sync *s, long ms)
+{
+	s->p.backoff_ms = ms;
+	report(s);
+	s->p.backoff_ms = 0;
 }
 
 static void
@@ -155,9 +183,10 @@ on_backoff(void *arg, long ms, const char *why)
 	struct sync *s = arg;
 
 	(void)why;
-	s->p.backoff_ms = ms;
-	report(s);
-	s->p.backoff_ms = 0;
+	if (pf_self != NULL)
+		pf_queue_backoff(pf_self, ms);
+	else
+		report_backoff(s, ms);
 }
 
 int
@@ -407,6 +436,341 @@ search_retry(struct sync *s, const char *req, struct buf *body,
 	return rc;
 }
 
+/*
+ * ---- search pages ----
+ *
+ * A walk over POST /contacts/search, shared by the full sync and the poll:
+ * each call fetches and decodes the next page and checks that the server
+ * makes progress.  A cursor repeated, a page without one, more pages than
+ * SYNC_MAX_PAGES or than the server's own total can explain: the walk
+ * stops with an error rather than loop.
+ */
+struct pager {
+	struct sync	*s;
+	const char	*sort_field;	/* "dateAdded" or "dateUpdated" */
+	const char	*updated_since;	/* the poll's lower bound, or NULL */
+	int		 full;		/* a full sync: ends on total */
+	char		*cursor;	/* searchAfter of the last page */
+	char		*prev;		/* and of the one before */
+	long		 pages;
+	long		 seen;		/* contacts so far, resumed ones too */
+	int		 end;		/* the last page was returned */
+	struct buf	 body;
+};
+
+static void
+pager_init(struct pager *pg, struct sync *s, const char *sort_field,
+    const char *updated_since, int full, char *cursor, long seen)
+{
+	memset(pg, 0, sizeof *pg);
+	pg->s = s;
+	pg->sort_field = sort_field;
+	pg->updated_since = updated_since;
+	pg->full = full;
+	pg->cursor = cursor;
+	pg->seen = seen;
+	buf_init(&pg->body, 0);
+}
+
+static void
+pager_free(struct pager *pg)
+{
+	free(pg->cursor);
+	free(pg->prev);
+	buf_free(&pg->body);
+}
+
+/* The request for the page after the current cursor; NULL when the
+ * cursor is not a JSON array (a damaged stored cursor). */
+static char *
+pager_request(const struct pager *pg)
+{
+	struct search_req q;
+
+	memset(&q, 0, sizeof q);
+	q.location_id = pg->s->location;
+	q.page_limit = page_limit();
+	q.search_after = pg->cursor;
+	q.sort_field = pg->sort_field;
+	q.sort_dir = "asc";
+	q.updated_since = pg->updated_since;
+	return codec_search_request(&q);
+}
+
+/*
+ * The next page into *page (freed first): 0 with page->n == 0 after the
+ * last one.  Errors name the endpoint and what the server did wrong.
+ */
+static int
+pager_next(struct pager *pg, struct contact_page *page, struct err *e)
+{
+	struct sync *s = pg->s;
+	long expect;
+	char *req;
+	int rc;
+
+	contact_page_free(page);
+	memset(page, 0, sizeof *page);
+	if (pg->end)
+		return 0;
+	if (canceled(s))
+		return err_set(e, ERR_CANCELED, "sync cancelled after %ld "
+		    "contacts", pg->seen);
+	if (++pg->pages > SYNC_MAX_PAGES)
+		return err_set(e, ERR_PARSE, "POST /contacts/search: more "
+		    "than %d pages; stopping", SYNC_MAX_PAGES);
+	req = pager_request(pg);
+	if (req == NULL)
+		return err_set(e, ERR_PARSE, "POST /contacts/search: cursor "
+		    "%s is not a JSON array", pg->cursor);
+	rc = search_retry(s, req, &pg->body, page, e);
+	free(req);
+	if (rc)
+		return rc;
+	if (page->n == 0) {
+		pg->end = 1;
+		return 0;
+	}
+	if (page->search_after == NULL)
+		return err_set(e, ERR_PARSE, "POST /contacts/search: page "
+		    "without a searchAfter cursor; stopping");
+	if ((pg->cursor != NULL && strcmp(pg->cursor,
+	    page->search_after) == 0) || (pg->prev != NULL &&
+	    strcmp(pg->prev, page->search_after) == 0))
+		return err_set(e, ERR_PARSE, "POST /contacts/search: the "
+		    "server repeated cursor %s; stopping", page->search_after);
+	/*
+	 * A list that goes on far past the total the server reports is
+	 * endless: twice the pages the total needs, and ten more for
+	 * contacts added meanwhile.
+	 */
+	expect = page->total >= 0 ? page->total / page_limit() + 1 : -1;
+	if (expect >= 0 && pg->pages > 2 * expect + 10)
+		return err_set(e, ERR_PARSE, "POST /contacts/search: %ld pages "
+		    "for %ld contacts; the page list does not end; stopping",
+		    pg->pages, page->total);
+	pg->seen += (long)page->n;
+	free(pg->prev);
+	pg->prev = pg->cursor;
+	pg->cursor = xstrdup(page->search_after);
+	if (page->n < (size_t)page_limit() && (!pg->full ||
+	    (page->total >= 0 && pg->seen >= page->total)))
+		pg->end = 1;
+	return 0;
+}
+
+/*
+ * ---- prefetch ----
+ *
+ * A full sync fetches and decodes the next page on a second thread while
+ * this one writes the current page: on two cores the network, the JSON
+ * decoding and SQLite overlap.  The thread uses only the api (its own
+ * curl handle) and the pager; its responses and backoffs are queued and
+ * applied here, so the cache and the progress callback stay on one
+ * thread.  At most PREFETCH_DEPTH decoded pages wait.
+ */
+#define PREFETCH_DEPTH	2
+
+struct pf_item {
+	struct contact_page	 page;
+	int			 rc;
+	struct err		 e;
+};
+
+struct pf_resp {
+	char			*endpoint;
+	int			 status, attempt;
+	long long		 at;
+	int			 has_rl;
+	struct ratelimit_headers rl;
+};
+
+struct prefetch {
+	struct pager		*pg;
+	pthread_t		 th;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;	/* any change below */
+	struct pf_item		 q[PREFETCH_DEPTH];
+	size_t			 head, n;
+	int			 stop;		/* the consumer quits */
+	int			 finished;	/* the thread pushed its last */
+	struct pf_resp		*resp;
+	size_t			 nresp, capresp;
+	long			 backoff_ms;	/* to report, 0 none */
+};
+
+static void
+pf_queue_response(struct prefetch *pf, const char *endpoint, int status,
+    int attempt, const struct ratelimit_headers *rl)
+{
+	struct pf_resp *r;
+
+	pthread_mutex_lock(&pf->mu);
+	if (pf->nresp == pf->capresp) {
+		pf->capresp = pf->capresp ? pf->capresp * 2 : 8;
+		pf->resp = xreallocarray(pf->resp, pf->capresp,
+		    sizeof *pf->resp);
+	}
+	r = &pf->resp[pf->nresp++];
+	memset(r, 0, sizeof *r);
+	r->endpoint = xstrdup0(endpoint);
+	r->status = status;
+	r->attempt = attempt;
+	r->at = wall_ms();
+	if (rl != NULL) {
+		r->has_rl = 1;
+		r->rl = *rl;
+	}
+	pthread_cond_broadcast(&pf->cv);
+	pthread_mutex_unlock(&pf->mu);
+}
+
+static void
+pf_queue_backoff(struct prefetch *pf, long ms)
+{
+	pthread_mutex_lock(&pf->mu);
+	pf->backoff_ms = ms;
+	pthread_cond_broadcast(&pf->cv);
+	pthread_mutex_unlock(&pf->mu);
+}
+
+static void *
+pf_main(void *arg)
+{
+	struct prefetch *pf = arg;
+	struct pf_item it;
+	int last;
+
+	pf_self = pf;
+	for (;;) {
+		memset(&it, 0, sizeof it);
+		err_clear(&it.e);
+		it.rc = pager_next(pf->pg, &it.page, &it.e);
+		last = it.rc != 0 || it.page.n == 0;
+		pthread_mutex_lock(&pf->mu);
+		while (pf->n == PREFETCH_DEPTH && !pf->stop)
+			pthread_cond_wait(&pf->cv, &pf->mu);
+		if (pf->stop) {
+			pthread_mutex_unlock(&pf->mu);
+			contact_page_free(&it.page);
+			break;
+		}
+		pf->q[(pf->head + pf->n) % PREFETCH_DEPTH] = it;
+		pf->n++;
+		pthread_cond_broadcast(&pf->cv);
+		pthread_mutex_unlock(&pf->mu);
+		if (last)
+			break;
+	}
+	pthread_mutex_lock(&pf->mu);
+	pf->finished = 1;
+	pthread_cond_broadcast(&pf->cv);
+	pthread_mutex_unlock(&pf->mu);
+	pf_self = NULL;
+	return NULL;
+}
+
+/* Apply what the thread queued: usage, rate headers, a backoff. */
+static void
+pf_apply(struct sync *s, struct pf_resp *v, size_t n, long backoff_ms)
+{
+	for (size_t i = 0; i < n; i++) {
+		record_response(s, v[i].endpoint, v[i].status, v[i].attempt,
+		    v[i].at, v[i].has_rl ? &v[i].rl : NULL);
+		free(v[i].endpoint);
+	}
+	free(v);
+	if (backoff_ms > 0)
+		report_backoff(s, backoff_ms);
+}
+
+/* 0 when the thread runs; otherwise the caller fetches pages itself. */
+static int
+pf_start(struct prefetch *pf, struct pager *pg)
+{
+	memset(pf, 0, sizeof *pf);
+	pf->pg = pg;
+	pthread_mutex_init(&pf->mu, NULL);
+	pthread_cond_init(&pf->cv, NULL);
+	if (pthread_create(&pf->th, NULL, pf_main, pf) != 0) {
+		pthread_mutex_destroy(&pf->mu);
+		pthread_cond_destroy(&pf->cv);
+		return -1;
+	}
+	return 0;
+}
+
+/* The next page as pager_next would return it, from the thread. */
+static int
+pf_next(struct sync *s, struct prefetch *pf, struct contact_page *page,
+    struct err *e)
+{
+	struct pf_resp *resp;
+	size_t nresp;
+	long backoff;
+	int got, fin;
+
+	contact_page_free(page);
+	memset(page, 0, sizeof *page);
+	for (;;) {
+		pthread_mutex_lock(&pf->mu);
+		while (pf->n == 0 && !pf->finished && pf->nresp == 0 &&
+		    pf->backoff_ms == 0)
+			pthread_cond_wait(&pf->cv, &pf->mu);
+		resp = pf->resp;
+		nresp = pf->nresp;
+		pf->resp = NULL;
+		pf->nresp = pf->capresp = 0;
+		backoff = pf->backoff_ms;
+		pf->backoff_ms = 0;
+		got = pf->n > 0;
+		fin = pf->finished;
+		if (got) {
+			struct pf_item *it = &pf->q[pf->head];
+			int rc = it->rc;
+
+			*page = it->page;
+			*e = it->e;
+			pf->head = (pf->head + 1) % PREFETCH_DEPTH;
+			pf->n--;
+			pthread_cond_broadcast(&pf->cv);
+			pthread_mutex_unlock(&pf->mu);
+			pf_apply(s, resp, nresp, backoff);
+			return rc;
+		}
+		pthread_mutex_unlock(&pf->mu);
+		pf_apply(s, resp, nresp, backoff);
+		if (fin)	/* not reached: the last item ends the walk */
+			return 0;
+	}
+}
+
+/* Stop the thread (an in-flight request is cancelled) and free it all. */
+static void
+pf_stop(struct sync *s, struct prefetch *pf)
+{
+	bool expect = false, set = false;
+
+	/* Cut a request or a backoff short unless the thread is done. */
+	pthread_mutex_lock(&pf->mu);
+	pf->stop = 1;
+	if (!pf->finished)
+		set = atomic_compare_exchange_strong(&s->cancel, &expect, true);
+	pthread_cond_broadcast(&pf->cv);
+	pthread_mutex_unlock(&pf->mu);
+	pthread_join(pf->th, NULL);
+	if (set)
+		atomic_store(&s->cancel, false);
+	while (pf->n > 0) {
+		contact_page_free(&pf->q[pf->head].page);
+		pf->head = (pf->head + 1) % PREFETCH_DEPTH;
+		pf->n--;
+	}
+	pf_apply(s, pf->resp, pf->nresp, 0);
+	pthread_mutex_destroy(&pf->mu);
+	pthread_cond_destroy(&pf->cv);
+}
+
 static void
 log_failure(struct sync *s, const char *kind, const char *contact_id,
     const struct err *e)
@@ -499,13 +863,13 @@ meta_get(struct sync *s, const char *key)
 int
 sync_all(struct sync *s, int deep, struct err *e)
 {
-	struct search_req q;
+	struct pager pg;
+	struct prefetch pf;
 	struct contact_page page;
-	struct buf body;
-	char *cursor = NULL, *prev = NULL, *req = NULL, *v;
+	char *cursor, *v, *req;
 	char num[32];
-	long pages = 0, done = 0;
-	int rc;
+	long done = 0;
+	int rc, threaded = 0;
 
 	err_clear(e);
 	rc = need_network(s, e);
@@ -526,61 +890,36 @@ sync_all(struct sync *s, int deep, struct err *e)
 		done = strtol(v, NULL, 10);
 		free(v);
 	}
-	if (cursor == NULL) {
+	pager_init(&pg, s, "dateAdded", NULL, 1, cursor, done);
+	if (cursor != NULL) {
+		/* A stored cursor that is not an array: start over. */
+		if ((req = pager_request(&pg)) == NULL) {
+			free(pg.cursor);
+			pg.cursor = NULL;
+			pg.seen = done = 0;
+			cache_meta_set(s->cache, META_ALL_CURSOR, NULL, NULL);
+		}
+		free(req);
+	}
+	if (pg.cursor == NULL) {
 		snprintf(num, sizeof num, "%lld", wall_ms());
 		cache_meta_set(s->cache, META_ALL_STARTED, num, NULL);
 	}
 
-	buf_init(&body, 0);
 	memset(&page, 0, sizeof page);
 	s->p.phase = "contacts";
 	s->p.done = done;
 	s->p.total = -1;
 	report(s);
+	/* A deep sync pulls each contact between pages with the same api
+	 * handle: it fetches its pages itself. */
+	if (!deep && pf_start(&pf, &pg) == 0)
+		threaded = 1;
 	for (;;) {
-		if (canceled(s)) {
-			rc = err_set(e, ERR_CANCELED, "sync cancelled after "
-			    "%ld contacts", s->p.done);
+		rc = threaded ? pf_next(s, &pf, &page, e) :
+		    pager_next(&pg, &page, e);
+		if (rc || page.n == 0)
 			break;
-		}
-		if (++pages > SYNC_MAX_PAGES) {
-			rc = err_set(e, ERR_PARSE, "POST /contacts/search: more "
-			    "than %d pages; stopping", SYNC_MAX_PAGES);
-			break;
-		}
-		memset(&q, 0, sizeof q);
-		q.location_id = s->location;
-		q.page_limit = page_limit();
-		q.search_after = cursor;
-		q.sort_field = "dateAdded";
-		q.sort_dir = "asc";
-		free(req);
-		req = codec_search_request(&q);
-		if (req == NULL) {
-			/* A stored cursor that is not an array: start over. */
-			free(cursor);
-			cursor = NULL;
-			done = 0;
-			cache_meta_set(s->cache, META_ALL_CURSOR, NULL, NULL);
-			continue;
-		}
-		rc = search_retry(s, req, &body, &page, e);
-		if (rc)
-			break;
-		if (page.n == 0)
-			break;
-		if (page.search_after == NULL) {
-			rc = err_set(e, ERR_PARSE, "POST /contacts/search: page "
-			    "without a searchAfter cursor; stopping");
-			break;
-		}
-		if ((cursor != NULL && strcmp(cursor, page.search_after) == 0) ||
-		    (prev != NULL && strcmp(prev, page.search_after) == 0)) {
-			rc = err_set(e, ERR_PARSE, "POST /contacts/search: the "
-			    "server repeated cursor %s; stopping",
-			    page.search_after);
-			break;
-		}
 
 		/* The page and the cursor after it commit together. */
 		rc = cache_begin(s->cache, e);
@@ -630,7 +969,7 @@ sync_all(struct sync *s, int deep, struct err *e)
 			if (rc)
 				break;
 			if (canceled(s))
-				continue;	/* reported at the top */
+				continue;	/* pager_next reports it */
 			rc = cache_begin(s->cache, e);
 			if (rc == 0)
 				rc = cache_meta_set(s->cache, META_ALL_CURSOR,
@@ -651,13 +990,9 @@ sync_all(struct sync *s, int deep, struct err *e)
 		s->p.total = page.total;
 		s->p.phase = "contacts";
 		report(s);
-		free(prev);
-		prev = cursor;
-		cursor = xstrdup(page.search_after);
-		if (page.total >= 0 && done >= page.total &&
-		    page.n < (size_t)page_limit())
-			break;
 	}
+	if (threaded)
+		pf_stop(s, &pf);
 	if (rc == 0 && deep && s->cfg->nautotags > 0)
 		sync_outbox_quiet(s, NULL);	/* tags the rules queued */
 	if (rc == 0) {
@@ -678,10 +1013,7 @@ sync_all(struct sync *s, int deep, struct err *e)
 		log_failure(s, "sync", NULL, e);
 	}
 	contact_page_free(&page);
-	buf_free(&body);
-	free(req);
-	free(prev);
-	free(cursor);
+	pager_free(&pg);
 	s->p.phase = NULL;
 	return rc;
 }
@@ -718,11 +1050,10 @@ init_poll_cursor(struct sync *s)
 int
 sync_poll(struct sync *s, struct err *e)
 {
-	struct search_req q;
+	struct pager pg;
 	struct contact_page page;
-	struct buf body;
-	char *since, *cursor = NULL, *req = NULL, *newest = NULL;
-	long pages = 0, changed = 0;
+	char *since, *newest = NULL;
+	long changed = 0;
 	int rc;
 
 	err_clear(e);
@@ -741,41 +1072,15 @@ sync_poll(struct sync *s, struct err *e)
 		init_poll_cursor(s);
 		return 0;
 	}
-	buf_init(&body, 0);
+	pager_init(&pg, s, "dateUpdated", since, 0, NULL, 0);
 	memset(&page, 0, sizeof page);
 	s->p.phase = "poll";
 	s->p.done = 0;
 	s->p.total = -1;
 	for (;;) {
-		if (canceled(s)) {
-			rc = err_set(e, ERR_CANCELED, "poll cancelled");
+		rc = pager_next(&pg, &page, e);
+		if (rc || page.n == 0)
 			break;
-		}
-		if (++pages > SYNC_MAX_PAGES) {
-			rc = err_set(e, ERR_PARSE, "POST /contacts/search: more "
-			    "than %d pages; stopping", SYNC_MAX_PAGES);
-			break;
-		}
-		memset(&q, 0, sizeof q);
-		q.location_id = s->location;
-		q.page_limit = SYNC_PAGE_LIMIT;
-		q.search_after = cursor;
-		q.sort_field = "dateUpdated";
-		q.sort_dir = "asc";
-		q.updated_since = since;
-		free(req);
-		req = codec_search_request(&q);
-		rc = search_retry(s, req, &body, &page, e);
-		if (rc)
-			break;
-		if (page.n == 0)
-			break;
-		if (page.search_after == NULL || (cursor != NULL &&
-		    strcmp(cursor, page.search_after) == 0)) {
-			rc = err_set(e, ERR_PARSE, "POST /contacts/search: no "
-			    "progress in the cursor; stopping");
-			break;
-		}
 		rc = cache_begin(s->cache, e);
 		if (rc)
 			break;
@@ -807,17 +1112,11 @@ sync_poll(struct sync *s, struct err *e)
 		changed += (long)page.n;
 		s->p.done = changed;
 		report(s);
-		free(cursor);
-		cursor = xstrdup(page.search_after);
-		if (page.n < SYNC_PAGE_LIMIT)
-			break;
 	}
 	if (rc && rc != ERR_CANCELED)
 		log_failure(s, "sync", NULL, e);
 	contact_page_free(&page);
-	buf_free(&body);
-	free(req);
-	free(cursor);
+	pager_free(&pg);
 	free(since);
 	free(newest);
 	s->p.phase = NULL;
