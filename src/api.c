@@ -421,7 +421,7 @@ judge(struct api *a, const struct call *c, int attempt, int refreshed,
 	*delay = 0;
 	if (trc != 0) {
 		if (trc == ERR_NET && c->retry == RETRY_SAFE && more &&
-		    !r->no_retry) {
+		    err_retry_now(terr)) {
 			*delay = backoff_delay_ms(attempt - 1, a->base_ms,
 			    a->cap_ms, &a->rng);
 			return V_RETRY;

@@ -16,6 +16,7 @@ err_set(struct err *e, enum errcode code, const char *fmt, ...)
 	if (e == NULL)
 		return code;
 	e->code = code;
+	e->no_retry = 0;
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	va_end(ap);
@@ -57,6 +58,7 @@ err_clear(struct err *e)
 	e->code = ERR_OK;
 	e->http_status = 0;
 	e->retry_after_ms = -1;
+	e->no_retry = 0;
 	e->msg[0] = '\0';
 }
 
@@ -91,4 +93,10 @@ err_is_transient(enum errcode code)
 	default:
 		return 0;
 	}
+}
+
+int
+err_retry_now(const struct err *e)
+{
+	return e != NULL && err_is_transient(e->code) && !e->no_retry;
 }

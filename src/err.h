@@ -29,10 +29,16 @@ struct err {
 	enum errcode code;
 	int	 http_status;	/* 0 when no response */
 	long	 retry_after_ms;/* from Retry-After, or -1 */
+	/*
+	 * A transient error that a retry soon would only repeat (a refused
+	 * TLS certificate): report it now, keep writes pending.
+	 */
+	int	 no_retry;
 	char	 msg[512];
 };
 
-/* Set e (may be NULL) and return code.  printf-style message. */
+/* Set e (may be NULL) and return code.  printf-style message; clears
+ * no_retry. */
 int		 err_set(struct err *, enum errcode, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 /* Prefix e->msg with "context: ". */
@@ -42,5 +48,10 @@ void		 err_clear(struct err *);
 const char	*err_name(enum errcode);
 /* Transient errors are retried later; permanent ones are reported. */
 int		 err_is_transient(enum errcode);
+/*
+ * Worth retrying now: a transient e->code without e->no_retry.  (A
+ * no_retry error is still transient: writes stay pending for later.)
+ */
+int		 err_retry_now(const struct err *);
 
 #endif

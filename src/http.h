@@ -40,11 +40,6 @@ struct http_resp {
 	struct buf	 body;		/* capped at HTTP_BODY_MAX */
 	char		*headers;	/* raw header block of the final response, or NULL */
 	double		 seconds;	/* total time of the transfer */
-	/*
-	 * Set with an ERR_NET that a retry would only repeat: the server's
-	 * TLS certificate was refused (unknown CA, wrong host name, expired).
-	 */
-	int		 no_retry;
 };
 
 struct http_ops {
@@ -52,9 +47,9 @@ struct http_ops {
 	 * One request.  resp must have been http_resp_init'ed; it is filled
 	 * (previous contents replaced).  Returns 0 when a response arrived
 	 * (any status), else ERR_NET (connect/DNS/TLS/timeout/reset, message
-	 * "METHOD /path: what failed"; TLS failures name the host and set
-	 * resp->no_retry when the certificate was refused), ERR_CANCELED or
-	 * ERR_PARSE (body over the cap).
+	 * "METHOD /path: what failed"; TLS failures name the host, and a
+	 * refused certificate sets e->no_retry), ERR_CANCELED or ERR_PARSE
+	 * (body over the cap).
 	 */
 	int	(*request)(void *impl, const struct http_req *,
 		    struct http_resp *, struct err *);

@@ -27,7 +27,6 @@ http_resp_init(struct http_resp *r)
 	buf_init(&r->body, HTTP_BODY_MAX);
 	r->headers = NULL;
 	r->seconds = 0;
-	r->no_retry = 0;
 }
 
 void
@@ -47,7 +46,6 @@ http_resp_reset(struct http_resp *r)
 	free(r->headers);
 	r->headers = NULL;
 	r->seconds = 0;
-	r->no_retry = 0;
 }
 
 char *
@@ -414,9 +412,11 @@ xfer_finish(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 	tls = tls_failure(x->result, &refused);
 	if (tls != NULL) {
 		url_host(req->url, host, sizeof host);
-		resp->no_retry = refused;
-		return err_set(e, ERR_NET, "%s %s: %s %s: %s", req->method,
-		    path, tls, host, why);
+		err_set(e, ERR_NET, "%s %s: %s %s: %s", req->method, path,
+		    tls, host, why);
+		if (e != NULL)
+			e->no_retry = refused;
+		return ERR_NET;
 	}
 	return err_set(e, ERR_NET, "%s %s: %s", req->method, path, why);
 }
