@@ -6,6 +6,7 @@
 #include "config.h"
 #include "cache.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -308,16 +309,41 @@ enum lmode {
 	LM__COUNT
 };
 
-_Static_assert(LM__COUNT * 3 * 3 == CACHE_LIST_SLOTS, "list slots");
+/*
+ * c->lst holds the list statements built from fragments, one per (mode,
+ * search?, number of tags), then the fixed statements of the search.
+ */
+#define LIST_SLOT(m, fts, ntags) ((((int)(m)) * 2 + (fts)) * 3 + (ntags))
+enum {
+	XS_STATE = LM__COUNT * 2 * 3,	/* this connection's struct lstate */
+	XS_MATCH,			/* the rowids an FTS expression matches */
+	XS_WALK,			/* 4 slots: rids in list order */
+	XS_TEXT = XS_WALK + 4,		/* one row's indexed text, by rid */
+	XS_FETCH,			/* one row's ROW_COLS, by rid */
+	XS__END
+};
 
-/* How a search drives the list: no search, its matches sorted, or the sort
- * index scanned and each row checked against the matches (many matches). */
-enum { FTS_NONE, FTS_SORTED, FTS_SCAN };
+_Static_assert(XS__END <= CACHE_LIST_SLOTS, "list slots");
 
-/* The scan plan finds a page sooner when the matches are many and a large
- * share of all rows (so the scan meets them early). */
-#define FTS_SCAN_MIN 2000
-#define FTS_SCAN_SHARE 25	/* matches > rows / 25 */
+/*
+ * A search without a tag reads a page in one of three ways:
+ * - few matches (up to SORTED_MAX): the matches sorted by SQL (cost: the
+ *   matches);
+ * - many: the sort index walked in order and each rid tested against the
+ *   set of matches, a bitmap kept per connection until the next write
+ *   (cost: the index entries up to the page, about page * rows / matches;
+ *   the FTS doclist is read once, not once per page);
+ * - a term that ends in a one-letter prefix: the index keeps no prefix
+ *   entries for one letter (prefix='2 3'), so FTS5 would merge the
+ *   doclists of every term with that letter (tens of ms at a million
+ *   contacts, more than a keystroke may take).  Such a search walks the
+ *   sort index and checks each row's indexed text itself with FTS5's own
+ *   tokenizer, for up to CHECK_MAX rows; a rarer letter falls back to the
+ *   index, whose doclists are then short.
+ */
+#define SORTED_MAX	1500
+#define CHECK_MAX	2000
+#define PHRASES_MAX	64	/* more search words: leave them to FTS5 */
 
 #define ROW_COLS "c.id, c.dname, c.email, c.phone, c.company, " \
 	"coalesce((SELECT group_concat(value, ',') FROM json_each(c.tags)), " \
@@ -329,17 +355,578 @@ enum { FTS_NONE, FTS_SORTED, FTS_SCAN };
 	"c.name, c.email, c.phone, c.company, c.tags, c.dnd, c.date_added, " \
 	"c.date_updated, c.raw, c.synced_at"
 
+/* The tokenizer of contacts_fts (cache_schema.c). */
+#define FTS_TOKENIZER	"unicode61"
+
+/* Tokens: token i is the bytes b.data[end[i - 1] .. end[i]). */
+struct tokv {
+	struct buf	 b;
+	size_t		*end;
+	size_t		 n, cap;
+};
+
+/* Per-connection search state, owned by the connection (lstate_get). */
+struct lstate {
+	/* the rows one FTS expression matches, reusable until a write */
+	char		*match;		/* NULL: bits not reusable */
+	long long	 dv, tc;
+	uint64_t	*bits;		/* bit rid set: rid matches */
+	size_t		 nwords;
+	long		 nmatch;
+	/* FTS5's tokenizer, to check rows of a one-letter prefix search */
+	int		 tok_ok;	/* 0 not tried, 1 ready, -1 unavailable */
+	fts5_tokenizer	 tok;
+	Fts5Tokenizer	*ptok;
+	struct tokv	 col;		/* one column's tokens (scratch) */
+};
+
+/* A prepared statement kept in slot, reset with bindings cleared. */
+static sqlite3_stmt *
+xstmt(struct cache *c, int slot, const char *sql, struct err *e)
+{
+	if (c->lst[slot] != NULL) {
+		sqlite3_reset(c->lst[slot]);
+		sqlite3_clear_bindings(c->lst[slot]);
+		return c->lst[slot];
+	}
+	if (sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+	    &c->lst[slot], NULL) != SQLITE_OK) {
+		cache_dberr(c, e, "prepare list");
+		c->lst[slot] = NULL;
+	}
+	return c->lst[slot];
+}
+
+static void
+tokv_reset(struct tokv *t)
+{
+	buf_reset(&t->b);
+	t->n = 0;
+}
+
+static void
+tokv_free(struct tokv *t)
+{
+	buf_free(&t->b);
+	free(t->end);
+	memset(t, 0, sizeof *t);
+}
+
+static const char *
+tokv_at(const struct tokv *t, size_t i, size_t *len)
+{
+	size_t start = i > 0 ? t->end[i - 1] : 0;
+
+	*len = t->end[i] - start;
+	return t->b.data + start;
+}
+
+/* fts5_tokenizer.xTokenize's callback: keep each token. */
+static int
+tok_cb(void *arg, int tflags, const char *tok, int ntok, int start, int end)
+{
+	struct tokv *t = arg;
+
+	(void)start;
+	(void)end;
+	if (tflags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;	/* same position as the last one */
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 16;
+		t->end = xreallocarray(t->end, t->cap, sizeof *t->end);
+	}
+	buf_append(&t->b, tok, (size_t)ntok);
+	t->end[t->n++] = t->b.len;
+	return SQLITE_OK;
+}
+
+static void
+lstate_free(void *p)
+{
+	struct lstate *ls = p;
+
+	if (ls == NULL)
+		return;
+	if (ls->ptok != NULL)
+		ls->tok.xDelete(ls->ptok);
+	tokv_free(&ls->col);
+	free(ls->match);
+	free(ls->bits);
+	free(ls);
+}
+
+/* SQL ghlterm_list_state(P): stores the state's address at pointer P. */
+static void
+lstate_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	struct lstate **out;
+
+	(void)argc;
+	out = sqlite3_value_pointer(argv[0], "ghlterm_lstate");
+	if (out != NULL)
+		*out = sqlite3_user_data(ctx);
+	sqlite3_result_null(ctx);
+}
+
+/*
+ * This connection's search state.  It hangs off an SQL function's user
+ * data, so the connection frees it when it closes (struct cache has no
+ * field for it); NULL (e filled) when SQLite refuses.
+ */
+static struct lstate *
+lstate_get(struct cache *c, struct err *e)
+{
+	struct lstate *ls = NULL;
+	sqlite3_stmt *st;
+
+	if (c->lst[XS_STATE] == NULL) {
+		ls = xcalloc(1, sizeof *ls);
+		buf_init(&ls->col.b, 0);
+		/* On failure SQLite calls lstate_free itself. */
+		if (sqlite3_create_function_v2(c->db, "ghlterm_list_state", 1,
+		    SQLITE_UTF8 | SQLITE_DIRECTONLY, ls, lstate_fn, NULL, NULL,
+		    lstate_free) != SQLITE_OK) {
+			cache_dberr(c, e, "list state");
+			return NULL;
+		}
+		ls = NULL;
+	}
+	st = xstmt(c, XS_STATE, "SELECT ghlterm_list_state(?1)", e);
+	if (st == NULL)
+		return NULL;
+	sqlite3_bind_pointer(st, 1, &ls, "ghlterm_lstate", NULL);
+	sqlite3_step(st);
+	sqlite3_reset(st);
+	if (ls == NULL)
+		err_set(e, ERR_DB, "cache: list state: not registered");
+	return ls;
+}
+
+/* Load FTS5's tokenizer with the index's options; 1 when ready. */
+static int
+tok_ready(struct cache *c, struct lstate *ls)
+{
+	const char *args[] = { "remove_diacritics", "2" };
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	void *ctx = NULL;
+
+	if (ls->tok_ok != 0)
+		return ls->tok_ok > 0;
+	ls->tok_ok = -1;
+	if (sqlite3_prepare_v2(c->db, "SELECT fts5(?1)", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (api == NULL || api->iVersion < 2 || api->xFindTokenizer(api,
+	    FTS_TOKENIZER, &ctx, &ls->tok) != SQLITE_OK)
+		return 0;
+	if (ls->tok.xCreate(ctx, args, 2, &ls->ptok) != SQLITE_OK) {
+		ls->ptok = NULL;
+		return 0;
+	}
+	ls->tok_ok = 1;
+	return 1;
+}
+
+static void
+phrases_free(struct tokv *ph, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		tokv_free(&ph[i]);
+	free(ph);
+}
+
+/*
+ * The phrases of an expression made by fts_query_build ("ab"* "c""d"*
+ * ...), each tokenized as FTS5 tokenizes a query.  *broad: some phrase
+ * ends in a one-character prefix.  NULL when the expression has another
+ * form or a phrase has no token (FTS5 drops those; leave them to it).
+ */
+static struct tokv *
+phrases(struct lstate *ls, const char *match, size_t *nph, int *broad)
+{
+	struct tokv *v = NULL;
+	struct buf raw;
+	const char *p = match;
+	size_t n = 0, cap = 0;
+	int ok = 1;
+
+	*nph = 0;
+	*broad = 0;
+	buf_init(&raw, 0);
+	while (ok && *p == '"') {
+		const char *last;
+		size_t len, chars = 0;
+
+		buf_reset(&raw);
+		for (p++; *p != '\0'; p++) {
+			if (*p == '"' && p[1] != '"')
+				break;
+			if (*p == '"')
+				p++;
+			buf_putc(&raw, *p);
+		}
+		if (*p != '"' || p[1] != '*') {
+			ok = 0;
+			break;
+		}
+		for (p += 2; *p == ' '; p++)
+			;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4;
+			v = xreallocarray(v, cap, sizeof *v);
+		}
+		memset(&v[n], 0, sizeof v[n]);
+		buf_init(&v[n].b, 0);
+		ls->tok.xTokenize(ls->ptok, &v[n], FTS5_TOKENIZE_QUERY |
+		    FTS5_TOKENIZE_PREFIX, buf_str(&raw), (int)raw.len, tok_cb);
+		n++;
+		if (v[n - 1].n == 0 || n > PHRASES_MAX) {
+			ok = 0;
+			break;
+		}
+		last = tokv_at(&v[n - 1], v[n - 1].n - 1, &len);
+		for (size_t i = 0; i < len; i++)
+			if (((unsigned char)last[i] & 0xc0) != 0x80)
+				chars++;
+		if (chars == 1)
+			*broad = 1;
+	}
+	buf_free(&raw);
+	if (!ok || *p != '\0' || n == 0) {
+		phrases_free(v, n);
+		return NULL;
+	}
+	*nph = n;
+	return v;
+}
+
+/* Does phrase ph occur in tokens col (its last token as a prefix)? */
+static int
+phrase_in(const struct tokv *col, const struct tokv *ph)
+{
+	for (size_t i = 0; i + ph->n <= col->n; i++) {
+		size_t j;
+
+		for (j = 0; j < ph->n; j++) {
+			size_t la, lb;
+			const char *a = tokv_at(col, i + j, &la);
+			const char *b = tokv_at(ph, j, &lb);
+
+			if (j + 1 < ph->n ? la != lb : la < lb)
+				break;
+			if (memcmp(a, b, lb) != 0)
+				break;
+		}
+		if (j == ph->n)
+			return 1;
+	}
+	return 0;
+}
+
+/* Does the row in txt (the five indexed columns) match every phrase? */
+static int
+row_matches(struct lstate *ls, sqlite3_stmt *txt, const struct tokv *ph,
+    size_t nph)
+{
+	uint64_t found = 0, all = nph >= 64 ? ~(uint64_t)0 :
+	    ((uint64_t)1 << nph) - 1;
+
+	for (int col = 0; col < 5 && found != all; col++) {
+		const char *t = (const char *)sqlite3_column_text(txt, col);
+
+		if (t == NULL)
+			continue;
+		tokv_reset(&ls->col);
+		ls->tok.xTokenize(ls->ptok, &ls->col, FTS5_TOKENIZE_DOCUMENT, t,
+		    sqlite3_column_bytes(txt, col), tok_cb);
+		for (size_t i = 0; i < nph; i++)
+			if (!(found & ((uint64_t)1 << i)) &&
+			    phrase_in(&ls->col, &ph[i]))
+				found |= (uint64_t)1 << i;
+	}
+	return found == all;
+}
+
+/* A stamp that changes whenever this or another connection writes. */
+static void
+write_stamp(struct cache *c, long long *dv, long long *tc)
+{
+	sqlite3_stmt *st = cache_stmt(c, Q_DATA_VERSION, NULL);
+
+	*dv = -1;
+	*tc = sqlite3_total_changes64(c->db);
+	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
+		*dv = sqlite3_column_int64(st, 0);
+	if (st != NULL)
+		sqlite3_reset(st);
+}
+
+/* Are ls's bits those of match, with nothing written since? */
+static int
+matches_valid(struct cache *c, const struct lstate *ls, const char *match)
+{
+	long long dv, tc;
+
+	if (ls->match == NULL || strcmp(ls->match, match) != 0)
+		return 0;
+	write_stamp(c, &dv, &tc);
+	return dv >= 0 && dv == ls->dv && tc == ls->tc;
+}
+
+static int
+bit_get(const struct lstate *ls, long long rid)
+{
+	if (rid < 0 || (size_t)(rid >> 6) >= ls->nwords)
+		return 0;
+	return (ls->bits[rid >> 6] >> (rid & 63)) & 1;
+}
+
+/* The set of rows match matches into ls (read once, then reused). */
+static int
+matches_load(struct cache *c, struct lstate *ls, const char *match,
+    struct err *e)
+{
+	sqlite3_stmt *st;
+	long long dv, tc, maxrid = 0;
+	size_t words;
+	long n = 0;
+	int rc;
+
+	if (matches_valid(c, ls, match))
+		return 0;
+	free(ls->match);
+	ls->match = NULL;
+	write_stamp(c, &dv, &tc);
+	st = cache_stmt(c, Q_MAX_RID, e);
+	if (st == NULL)
+		return ERR_DB;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		maxrid = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	words = maxrid > 0 ? (size_t)(maxrid >> 6) + 1 : 1;
+	if (words > ls->nwords) {
+		free(ls->bits);
+		ls->bits = xcalloc(words, sizeof *ls->bits);
+		ls->nwords = words;
+	} else {
+		memset(ls->bits, 0, ls->nwords * sizeof *ls->bits);
+	}
+	st = xstmt(c, XS_MATCH, "SELECT rowid FROM contacts_fts WHERE "
+	    "contacts_fts MATCH ?1", e);
+	if (st == NULL)
+		return ERR_DB;
+	cache_bind(st, 1, match);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long rid = sqlite3_column_int64(st, 0);
+
+		if (rid < 0)
+			continue;
+		if ((size_t)(rid >> 6) >= ls->nwords) {
+			/* a row added since max(rid) was read */
+			size_t nw = (size_t)(rid >> 6) + 1;
+
+			ls->bits = xreallocarray(ls->bits, nw, sizeof *ls->bits);
+			memset(ls->bits + ls->nwords, 0, (nw - ls->nwords) *
+			    sizeof *ls->bits);
+			ls->nwords = nw;
+		}
+		if (!bit_get(ls, rid)) {
+			ls->bits[rid >> 6] |= (uint64_t)1 << (rid & 63);
+			n++;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return cache_dberr(c, e, "search");
+	ls->nmatch = n;
+	/* Inside a write transaction the index lags the rows: use once. */
+	if (c->depth == 0 && dv >= 0) {
+		ls->match = xstrdup(match);
+		ls->dv = dv;
+		ls->tc = tc;
+	}
+	return 0;
+}
+
+/* The rids of the sort index in list order after (before, desc) key. */
+static sqlite3_stmt *
+walk_stmt(struct cache *c, int desc, const char *key, struct err *e)
+{
+	static const char *const sql[4] = {
+		"SELECT rid FROM contacts WHERE deleted = 0 ORDER BY sort_key",
+		"SELECT rid FROM contacts WHERE deleted = 0 AND sort_key > ?1 "
+		    "ORDER BY sort_key",
+		"SELECT rid FROM contacts WHERE deleted = 0 ORDER BY sort_key "
+		    "DESC",
+		"SELECT rid FROM contacts WHERE deleted = 0 AND sort_key < ?1 "
+		    "ORDER BY sort_key DESC",
+	};
+	int i = desc * 2 + (key != NULL);
+	sqlite3_stmt *st = xstmt(c, XS_WALK + i, sql[i], e);
+
+	if (st != NULL && key != NULL)
+		cache_bind(st, 1, key);
+	return st;
+}
+
+static void
+rids_push(long long **v, size_t *n, size_t *cap, long long rid)
+{
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*v = xreallocarray(*v, *cap, sizeof **v);
+	}
+	(*v)[(*n)++] = rid;
+}
+
+/*
+ * Walk the sort index from key and check each row's text against the
+ * phrases.  *done is 0 when CHECK_MAX rows gave fewer than limit matches
+ * (the caller then asks the index).
+ */
+static int
+check_walk(struct cache *c, struct lstate *ls, const struct tokv *ph,
+    size_t nph, int desc, const char *key, int limit, long long **rids,
+    size_t *nr, int *done, struct err *e)
+{
+	sqlite3_stmt *w, *txt;
+	size_t cap = 0;
+	int rc, checked = 0;
+
+	*done = 0;
+	txt = xstmt(c, XS_TEXT, "SELECT dname, email, phone, company, tags "
+	    "FROM contacts_fts_src WHERE rid = ?1", e);
+	if (txt == NULL)
+		return ERR_DB;
+	w = walk_stmt(c, desc, key, e);
+	if (w == NULL)
+		return ERR_DB;
+	while ((rc = sqlite3_step(w)) == SQLITE_ROW) {
+		long long rid = sqlite3_column_int64(w, 0);
+		int hit = 0;
+
+		if (checked++ == CHECK_MAX)
+			break;
+		sqlite3_bind_int64(txt, 1, rid);
+		rc = sqlite3_step(txt);
+		if (rc == SQLITE_ROW)
+			hit = row_matches(ls, txt, ph, nph);
+		sqlite3_reset(txt);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
+		if (hit)
+			rids_push(rids, nr, &cap, rid);
+		if (*nr == (size_t)limit) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(w);
+	if (rc == SQLITE_ROW) {
+		/* too rare for a walk */
+		free(*rids);
+		*rids = NULL;
+		*nr = 0;
+		return 0;
+	}
+	if (rc != SQLITE_DONE)
+		return cache_dberr(c, e, "search");
+	*done = 1;
+	return 0;
+}
+
+/* Walk the sort index from key and keep the rids in ls's bits. */
+static int
+bit_walk(struct cache *c, const struct lstate *ls, int desc, const char *key,
+    int limit, long long **rids, size_t *nr, struct err *e)
+{
+	sqlite3_stmt *w = walk_stmt(c, desc, key, e);
+	size_t cap = 0;
+	int rc = SQLITE_DONE;
+
+	if (w == NULL)
+		return ERR_DB;
+	while (*nr < (size_t)limit && (rc = sqlite3_step(w)) == SQLITE_ROW) {
+		long long rid = sqlite3_column_int64(w, 0);
+
+		if (bit_get(ls, rid))
+			rids_push(rids, nr, &cap, rid);
+	}
+	if (*nr == (size_t)limit)
+		rc = SQLITE_DONE;
+	sqlite3_reset(w);
+	if (rc != SQLITE_DONE)
+		return cache_dberr(c, e, "search");
+	return 0;
+}
+
+/* Column values of a ROW_COLS row. */
+static void
+row_from_stmt(sqlite3_stmt *st, struct cache_row *r)
+{
+	r->id = cache_col(st, 0);
+	r->name = cache_col(st, 1);
+	r->email = cache_col(st, 2);
+	r->phone = cache_col(st, 3);
+	r->company = cache_col(st, 4);
+	r->tags = cache_col(st, 5);
+	r->sort_key = cache_col(st, 6);
+	r->pending = sqlite3_column_int(st, 7);
+	r->failed = sqlite3_column_int(st, 8);
+	r->never_synced = sqlite3_column_int(st, 9);
+}
+
+/* The rows of rids, in that order (a row deleted meanwhile is left out). */
+static int
+fetch_rows(struct cache *c, const long long *rids, size_t nr,
+    struct cache_row **rows, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = xstmt(c, XS_FETCH, "SELECT " ROW_COLS " FROM "
+	    "contacts c WHERE c.rid = ?1 AND c.deleted = 0", e);
+	int rc = SQLITE_DONE;
+
+	*rows = NULL;
+	*n = 0;
+	if (st == NULL)
+		return ERR_DB;
+	if (nr == 0)
+		return 0;
+	*rows = xcalloc(nr, sizeof **rows);
+	for (size_t i = 0; i < nr; i++) {
+		sqlite3_bind_int64(st, 1, rids[i]);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			row_from_stmt(st, &(*rows)[(*n)++]);
+		sqlite3_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		cache_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return cache_dberr(c, e, "list contacts");
+	}
+	return 0;
+}
+
 /*
  * One statement per (mode, search?, number of tags).  With a tag the page
  * is read off the tag index (tag, sort_key) in order, so a tag filter costs
  * the page, not the tag's size; otherwise off the sort index, or, with a
- * search alone, from the search's matches sorted.  Rows: the page's rids
- * first, then the columns (tags, outbox counts) for those rows only.
+ * search, from the search's matches sorted.  Rows: the page's rids first,
+ * then the columns (tags, outbox counts) for those rows only.
  */
 static sqlite3_stmt *
 list_stmt(struct cache *c, enum lmode m, int fts, int ntags, struct err *e)
 {
-	int slot = ((int)m * 3 + fts) * 3 + ntags;
+	int slot = LIST_SLOT(m, fts, ntags);
 	int rows = m == LM_FIRST || m == LM_AFTER || m == LM_LAST ||
 	    m == LM_BEFORE;
 	int desc = m == LM_LAST || m == LM_BEFORE;
@@ -382,11 +969,9 @@ list_stmt(struct cache *c, enum lmode m, int fts, int ntags, struct err *e)
 		if (rows)
 			buf_puts(&b, "c.rid AS r");
 		buf_puts(&b, " FROM contacts c WHERE c.deleted = 0");
-		/* "+c.rid" keeps the planner on the sort index. */
 		if (fts)
-			buf_printf(&b, " AND %sc.rid IN (SELECT rowid FROM "
-			    "contacts_fts WHERE contacts_fts MATCH :q)",
-			    fts == FTS_SCAN ? "+" : "");
+			buf_puts(&b, " AND c.rid IN (SELECT rowid FROM "
+			    "contacts_fts WHERE contacts_fts MATCH :q)");
 	}
 	if (key != NULL) {
 		if (m == LM_AFTER)
@@ -450,58 +1035,49 @@ lq_free(struct lq *l)
 	free(l->tag_text);
 }
 
-static void write_stamp(struct cache *, long long *, long long *);
-
-/* The number of contacts an FTS expression matches (kept until a write). */
-static long
-fts_matches(struct cache *c, const char *match)
+/*
+ * Up to limit rids matching l (a search, no tag) after key in list order
+ * (before it, nearest first, when desc).  *use_sql: the matches are few;
+ * the sorted SQL plan reads the page instead.
+ */
+static int
+search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
+    int limit, long long **rids, size_t *nr, int *use_sql, struct err *e)
 {
-	sqlite3_stmt *st;
-	long long dv, tc;
-	long n = 0;
+	struct lstate *ls = lstate_get(c, e);
+	struct tokv *ph;
+	size_t nph = 0;
+	int rc, broad = 0, done = 0;
 
-	write_stamp(c, &dv, &tc);
-	if (c->fcnt_key != NULL && dv >= 0 && dv == c->fcnt_dv &&
-	    tc == c->fcnt_tc && strcmp(c->fcnt_key, match) == 0)
-		return c->fcnt_val;
-	st = list_stmt(c, LM_COUNT, FTS_SORTED, 0, NULL);
-	if (st == NULL)
+	*rids = NULL;
+	*nr = 0;
+	*use_sql = 0;
+	if (ls == NULL)
+		return ERR_DB;
+	if (!matches_valid(c, ls, l->match) && tok_ready(c, ls)) {
+		ph = phrases(ls, l->match, &nph, &broad);
+		rc = 0;
+		if (ph != NULL && broad)
+			rc = check_walk(c, ls, ph, nph, desc, key, limit, rids,
+			    nr, &done, e);
+		phrases_free(ph, nph);
+		if (rc || done)
+			return rc;
+	}
+	rc = matches_load(c, ls, l->match, e);
+	if (rc)
+		return rc;
+	if (ls->nmatch <= SORTED_MAX) {
+		*use_sql = 1;
 		return 0;
-	bind_named(st, ":q", match);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = (long)sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	free(c->fcnt_key);
-	c->fcnt_key = xstrdup(match);
-	c->fcnt_val = n;
-	c->fcnt_dv = dv;
-	c->fcnt_tc = tc;
-	return n;
+	}
+	return bit_walk(c, ls, desc, key, limit, rids, nr, e);
 }
 
 static sqlite3_stmt *
 lq_stmt(struct cache *c, const struct lq *l, enum lmode m, struct err *e)
 {
-	int fts = l->match == NULL ? FTS_NONE : FTS_SORTED;
-	sqlite3_stmt *st;
-
-	if (fts != FTS_NONE && l->ntags == 0 && m <= LM_BEFORE) {
-		long n = fts_matches(c, l->match);
-
-		if (n > FTS_SCAN_MIN) {
-			sqlite3_stmt *mx = cache_stmt(c, Q_MAX_RID, NULL);
-			long long rows = 0;
-
-			/* max(rid) is a cheap stand-in for the row count. */
-			if (mx != NULL && sqlite3_step(mx) == SQLITE_ROW)
-				rows = sqlite3_column_int64(mx, 0);
-			if (mx != NULL)
-				sqlite3_reset(mx);
-			if ((long long)n * FTS_SCAN_SHARE > rows)
-				fts = FTS_SCAN;
-		}
-	}
-	st = list_stmt(c, m, fts, l->ntags, e);
+	sqlite3_stmt *st = list_stmt(c, m, l->match != NULL, l->ntags, e);
 
 	if (st == NULL)
 		return NULL;
@@ -516,51 +1092,59 @@ list_rows(struct cache *c, const struct cache_query *q, enum lmode m,
     const char *key, int limit, struct cache_row **rows, size_t *n,
     struct err *e)
 {
+	int desc = m == LM_LAST || m == LM_BEFORE;
 	struct lq l;
 	sqlite3_stmt *st;
 	size_t cap = 0;
-	int rc;
+	int rc, use_sql = 1;
 
 	*rows = NULL;
 	*n = 0;
 	if (limit <= 0)
 		return 0;
 	lq_init(&l, q);
-	st = lq_stmt(c, &l, m, e);
-	if (st == NULL) {
-		lq_free(&l);
-		return ERR_DB;
-	}
-	bind_named(st, ":k", key);
-	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":lim"), limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct cache_row *r;
+	if (l.match != NULL && l.ntags == 0) {
+		long long *rids = NULL;
+		size_t nr = 0;
 
-		if (*n == cap) {
-			cap = cap ? cap * 2 : (size_t)(limit < 64 ? limit : 64);
-			*rows = xreallocarray(*rows, cap, sizeof **rows);
+		rc = search_rids(c, &l, desc, key, limit, &rids, &nr, &use_sql,
+		    e);
+		if (rc == 0 && !use_sql)
+			rc = fetch_rows(c, rids, nr, rows, n, e);
+		free(rids);
+		if (rc) {
+			lq_free(&l);
+			return rc;
 		}
-		r = &(*rows)[(*n)++];
-		r->id = cache_col(st, 0);
-		r->name = cache_col(st, 1);
-		r->email = cache_col(st, 2);
-		r->phone = cache_col(st, 3);
-		r->company = cache_col(st, 4);
-		r->tags = cache_col(st, 5);
-		r->sort_key = cache_col(st, 6);
-		r->pending = sqlite3_column_int(st, 7);
-		r->failed = sqlite3_column_int(st, 8);
-		r->never_synced = sqlite3_column_int(st, 9);
 	}
-	sqlite3_reset(st);
+	if (use_sql) {
+		st = lq_stmt(c, &l, m, e);
+		if (st == NULL) {
+			lq_free(&l);
+			return ERR_DB;
+		}
+		bind_named(st, ":k", key);
+		sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":lim"),
+		    limit);
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (*n == cap) {
+				cap = cap ? cap * 2 :
+				    (size_t)(limit < 64 ? limit : 64);
+				*rows = xreallocarray(*rows, cap, sizeof **rows);
+			}
+			row_from_stmt(st, &(*rows)[(*n)++]);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE) {
+			lq_free(&l);
+			cache_rows_free(*rows, *n);
+			*rows = NULL;
+			*n = 0;
+			return cache_dberr(c, e, "list contacts");
+		}
+	}
 	lq_free(&l);
-	if (rc != SQLITE_DONE) {
-		cache_rows_free(*rows, *n);
-		*rows = NULL;
-		*n = 0;
-		return cache_dberr(c, e, "list contacts");
-	}
-	if (m == LM_LAST || m == LM_BEFORE) {
+	if (desc) {
 		for (size_t i = 0; i < *n / 2; i++) {
 			struct cache_row t = (*rows)[i];
 
@@ -603,16 +1187,63 @@ cache_rows_free(struct cache_row *rows, size_t n)
 	free(rows);
 }
 
+/*
+ * A search's matches (LM_COUNT), or those before key (LM_INDEX), from the
+ * set of matches: counted off the bits, or, for a row index among many
+ * matches, by walking the sort index before key.
+ */
+static int
+count_search(struct cache *c, const struct lq *l, enum lmode m,
+    const char *key, long *n, int *use_sql, struct err *e)
+{
+	struct lstate *ls = lstate_get(c, e);
+	sqlite3_stmt *w;
+	long k = 0;
+	int rc;
+
+	*use_sql = 0;
+	if (ls == NULL)
+		return ERR_DB;
+	rc = matches_load(c, ls, l->match, e);
+	if (rc)
+		return rc;
+	if (m == LM_COUNT) {
+		*n = ls->nmatch;
+		return 0;
+	}
+	if (ls->nmatch <= SORTED_MAX) {
+		*use_sql = 1;
+		return 0;
+	}
+	w = walk_stmt(c, 1, key, e);
+	if (w == NULL)
+		return ERR_DB;
+	while ((rc = sqlite3_step(w)) == SQLITE_ROW)
+		k += bit_get(ls, sqlite3_column_int64(w, 0));
+	sqlite3_reset(w);
+	if (rc != SQLITE_DONE)
+		return cache_dberr(c, e, "count contacts");
+	*n = k;
+	return 0;
+}
+
 static int
 count_where(struct cache *c, const struct cache_query *q, enum lmode m,
     const char *key, long *n, struct err *e)
 {
 	struct lq l;
 	sqlite3_stmt *st;
-	int rc;
+	int rc, use_sql = 1;
 
 	*n = 0;
 	lq_init(&l, q);
+	if (l.match != NULL && l.ntags == 0) {
+		rc = count_search(c, &l, m, key, n, &use_sql, e);
+		if (rc || !use_sql) {
+			lq_free(&l);
+			return rc;
+		}
+	}
 	st = lq_stmt(c, &l, m, e);
 	if (st == NULL) {
 		lq_free(&l);
@@ -651,20 +1282,6 @@ count_all(struct cache *c, long *n, struct err *e)
 	}
 	sqlite3_finalize(st);
 	return rc;
-}
-
-/* A stamp that changes whenever this or another connection writes. */
-static void
-write_stamp(struct cache *c, long long *dv, long long *tc)
-{
-	sqlite3_stmt *st = cache_stmt(c, Q_DATA_VERSION, NULL);
-
-	*dv = -1;
-	*tc = sqlite3_total_changes64(c->db);
-	if (st != NULL && sqlite3_step(st) == SQLITE_ROW)
-		*dv = sqlite3_column_int64(st, 0);
-	if (st != NULL)
-		sqlite3_reset(st);
 }
 
 int
@@ -765,7 +1382,6 @@ out:
 	free(before);
 	return rc;
 }
-
 int
 cache_foreach_contact(struct cache *c, const struct cache_query *q,
     const char *since_iso, cache_contact_cb cb, void *arg, struct err *e)

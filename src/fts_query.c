@@ -107,3 +107,48 @@ fts_query_build(const char *text, char **tag_out)
 	}
 	return buf_take(&b);
 }
+
+/* The characters (UTF-8 lead bytes) of the last run of word characters
+ * in s[0..len), as the tokenizer would see the word's last token. */
+static size_t
+last_run_chars(const char *s, size_t len)
+{
+	size_t n = 0, i = len;
+
+	while (i > 0 && !has_word_char(s + i - 1, 1))
+		i--;
+	for (; i > 0 && has_word_char(s + i - 1, 1); i--)
+		if (((unsigned char)s[i - 1] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+int
+fts_query_broad(const char *text)
+{
+	char *q = fts_query_build(text, NULL);
+	const char *p = q;
+	struct buf w;
+	int broad = 0;
+
+	if (q == NULL)
+		return 0;
+	buf_init(&w, 0);
+	/* the phrases fts_query_build wrote: "word"* "wo""rd"* ... */
+	while (*p == '"' && !broad) {
+		buf_reset(&w);
+		for (p++; *p != '\0' && !(*p == '"' && p[1] != '"'); p++) {
+			if (*p == '"')
+				p++;
+			buf_putc(&w, *p);
+		}
+		if (*p == '"')
+			p++;
+		while (*p == '*' || *p == ' ')
+			p++;
+		broad = last_run_chars(buf_str(&w), w.len) == 1;
+	}
+	buf_free(&w);
+	free(q);
+	return broad;
+}

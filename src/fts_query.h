@@ -18,4 +18,14 @@
  */
 char	*fts_query_build(const char *user_text, char **tag_out);
 
+/*
+ * 1 when a word of user_text ends in a one-character prefix ("m",
+ * "anna j"): the index keeps no entries for one-letter prefixes, so
+ * FTS5 counts such a search's matches by reading the doclists of every
+ * term with that letter (tens of ms at a million contacts).  Callers use
+ * it to count such a search later than they show its first page.
+ * Thread-safe; never fails.
+ */
+int	 fts_query_broad(const char *user_text);
+
 #endif

@@ -4,6 +4,9 @@
  * cache_list_before after a row's sort key, never OFFSET), so memory stays
  * flat however large the cache.  The search filter is the text typed after
  * '/' ("tag:NAME" narrows to a tag), applied through the cache's FTS5.
+ * A search shows its first page at once; a "broad" one (a word ending in
+ * one letter, fts_query.h) is counted, and its position found, once the
+ * typing pauses, so a keystroke never waits for a count.
  */
 #include "config.h"
 
@@ -14,7 +17,12 @@
 
 #include "app.h"
 #include "cache.h"
+#include "fts_query.h"
+#include "loop.h"
 #include "xmalloc.h"
+
+/* Typing pause after which a broad search is counted. */
+#define COUNT_MS	300
 
 struct clist {
 	struct screen	 base;
@@ -23,8 +31,9 @@ struct clist {
 	size_t		 nrows;
 	long		 top;		/* -1: unknown */
 	int		 sel;		/* row in the page */
-	long		 count;
+	long		 count;		/* -1: not counted yet */
 	int		 page_h;
+	struct loop_timer count_timer;	/* counts a broad search */
 	char		 sel_id[64];
 	char		 err[256];
 };
@@ -89,7 +98,7 @@ load_end(struct clist *l)
 	if (cache_list_before(l->base.app->cache, &q, NULL, page_h(l), &rows,
 	    &n, &e))
 		note_err(l, &e);
-	l->top = l->count - (long)n;
+	l->top = l->count >= 0 ? l->count - (long)n : -1;
 	l->sel = n > 0 ? (int)n - 1 : 0;
 	set_page(l, rows, n);
 }
@@ -188,25 +197,53 @@ locate_top(struct clist *l)
 		l->top = idx;
 }
 
+/* The number of rows in the filter; a broad search only after a pause. */
+static void
+count_rows(struct clist *l, int now)
+{
+	struct cache_query q = query(l);
+	struct err e;
+
+	loop_timer_disarm(l->base.app->loop, &l->count_timer);
+	if (!now && l->search != NULL && fts_query_broad(l->search)) {
+		l->count = -1;
+		loop_timer_arm(l->base.app->loop, &l->count_timer, COUNT_MS);
+		return;
+	}
+	if (cache_count(l->base.app->cache, &q, &l->count, &e)) {
+		note_err(l, &e);
+		l->count = 0;
+	}
+}
+
+static void
+on_count_timer(void *arg)
+{
+	struct clist *l = arg;
+
+	count_rows(l, 1);
+	if (l->top < 0)
+		locate_top(l);
+	l->base.app->dirty = 1;
+}
+
 static void
 cl_requery(struct screen *s)
 {
 	struct clist *l = (struct clist *)s;
-	struct cache_query q = query(l);
-	struct err e;
 	char *key = NULL;
 	int r = l->sel;
 
 	l->err[0] = '\0';
-	if (cache_count(s->app->cache, &q, &l->count, &e)) {
-		note_err(l, &e);
-		l->count = 0;
-	}
+	count_rows(l, 0);
 	if (l->sel_id[0] != '\0' &&
 	    cache_sort_key(s->app->cache, l->sel_id, &key, NULL) == 0) {
 		load_around(l, key, r);
 		free(key);
-		locate_top(l);
+		if (l->count >= 0)
+			locate_top(l);
+		else
+			l->top = -1;	/* found with the count */
 	} else {
 		load_start(l);
 	}
@@ -281,7 +318,8 @@ move_sel(struct clist *l, int delta)
 			cache_rows_free(rows, n);
 			load_start(l);
 		} else {
-			l->top = l->top >= h ? l->top - h : 0;
+			l->top = l->top < 0 ? -1 : l->top >= h ?
+			    l->top - h : 0;
 			set_page(l, rows, n);
 		}
 	}
@@ -319,7 +357,11 @@ cl_draw(struct screen *s, int y, int x, int h, int w, int focused)
 	char title[512], pos[64];
 	int nw, ew, tw, i, cx;
 
-	if (l->top >= 0 && l->nrows > 0)
+	if (l->count < 0 && l->top >= 0 && l->nrows > 0)
+		snprintf(pos, sizeof pos, "%ld/?", l->top + l->sel + 1);
+	else if (l->count < 0)
+		snprintf(pos, sizeof pos, "%s/?", l->nrows ? "?" : "0");
+	else if (l->top >= 0 && l->nrows > 0)
 		snprintf(pos, sizeof pos, "%ld/%ld", l->top + l->sel + 1,
 		    l->count);
 	else
@@ -403,8 +445,7 @@ cl_command(struct screen *s, enum cmd_id cmd, const char *arg)
 		load_start(l);
 		return RX_REDRAW;
 	case CMD_BOTTOM:
-		load_end(l);
-		locate_top(l);
+		load_end(l);	/* the count places it */
 		return RX_REDRAW;
 	case CMD_OPEN:
 		if (l->nrows == 0)
@@ -434,6 +475,7 @@ cl_free(struct screen *s)
 {
 	struct clist *l = (struct clist *)s;
 
+	loop_timer_disarm(s->app->loop, &l->count_timer);
 	cache_rows_free(l->rows, l->nrows);
 	free(l->search);
 	free(l);
@@ -460,6 +502,7 @@ contact_list_new(struct app *a)
 	l->base.app = a;
 	l->page_h = 1;
 	l->top = 0;
+	loop_timer_init(&l->count_timer, on_count_timer, l);
 	return &l->base;
 }
 
@@ -480,18 +523,10 @@ contact_list_set_search(struct screen *s, const char *text)
 		cl_requery(s);
 		return;
 	}
-	/* a new filter selects the first match */
-	{
-		struct cache_query q = query(l);
-		struct err e;
-
-		l->err[0] = '\0';
-		if (cache_count(s->app->cache, &q, &l->count, &e)) {
-			note_err(l, &e);
-			l->count = 0;
-		}
-	}
+	/* a new filter selects the first match: its page first */
+	l->err[0] = '\0';
 	load_start(l);
+	count_rows(l, 0);
 }
 
 const char *
