@@ -5,3 +5,9 @@ check_PROGRAMS += tests/unit/test_spark
 tests_unit_test_spark_SOURCES = tests/unit/test_spark.c
 tests_unit_test_spark_LDADD = $(CORE_LIBS)
 TESTS += tests/unit/test_spark
+
+USAGE_TESTS = tests/tui/14-usage.sh
+TESTS += $(USAGE_TESTS)
+EXTRA_DIST += $(USAGE_TESTS)
+
+libui_a_SOURCES += ui/usage.c ui/usage.h

@@ -19,6 +19,7 @@
 #include "conf.h"
 #include "keymap.h"
 #include "model.h"
+#include "usage.h"
 #include "xmalloc.h"
 
 /* After a successful local write. */
@@ -405,6 +406,11 @@ actions_command(struct app *a, enum cmd_id cmd, const char *arg)
 		/* seeing the outbox acknowledges the alert */
 		a->st.alert[0] = '\0';
 		cache_log_ack_all(a->cache, NULL);
+		return RX_REDRAW;
+	case CMD_USAGE:
+		if (a->overlay != NULL && a->overlay == usage_view(a))
+			return RX_POP;
+		open_overlay(a, usage_view(a));
 		return RX_REDRAW;
 	case CMD_PROMPT:
 		p = prompt_new(PROMPT_LINE, ":", NULL, on_line);

@@ -32,6 +32,7 @@
 #include "conf.h"
 #include "keymap.h"
 #include "loop.h"
+#include "usage.h"
 #include "worker.h"
 #include "xmalloc.h"
 
@@ -155,8 +156,8 @@ app_requery(struct app *a)
 {
 	a->list->ops->requery(a->list);
 	a->detail->ops->requery(a->detail);
-	if (a->overlay == a->outbox)
-		a->outbox->ops->requery(a->outbox);
+	if (a->overlay != NULL && a->overlay != a->help)
+		a->overlay->ops->requery(a->overlay);
 	a->last_requery_ms = loop_now_ms();
 	a->requery_pending = 0;
 	a->dirty = 1;
@@ -840,6 +841,7 @@ ui_run(const struct conf *cfg, long max_frames, struct err *e)
 	a->detail->ops->free(a->detail);
 	a->outbox->ops->free(a->outbox);
 	a->help->ops->free(a->help);
+	usage_view_free();
 	loop_free(a->loop);
 	keymap_free(a->km);
 	cache_close(a->cache);
