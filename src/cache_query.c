@@ -7,6 +7,7 @@
 #include "cache.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -320,6 +321,8 @@ enum {
 	XS_WALK,			/* 4 slots: rids in list order */
 	XS_TEXT = XS_WALK + 4,		/* one row's indexed text, by rid */
 	XS_FETCH,			/* one row's ROW_COLS, by rid */
+	XS_FLAT,			/* 2: all matches sorted, one pass */
+	XS_MARKS = XS_FLAT + 2,		/* outbox entries per contact */
 	XS__END
 };
 
@@ -345,12 +348,10 @@ _Static_assert(XS__END <= CACHE_LIST_SLOTS, "list slots");
 #define CHECK_MAX	2000
 #define PHRASES_MAX	64	/* more search words: leave them to FTS5 */
 
-#define ROW_COLS "c.id, c.dname, c.email, c.phone, c.company, " \
-	"coalesce((SELECT group_concat(value, ',') FROM json_each(c.tags)), " \
-	"''), c.sort_key, (SELECT count(*) FROM outbox o WHERE " \
-	"o.contact_id = c.id AND o.status IN " CACHE_ACTIVE "), (SELECT count(*) " \
-	"FROM outbox o WHERE o.contact_id = c.id AND o.status = 'failed'), " \
-	"c.synced_at IS NULL"
+/* Column 5 (the tags' JSON) is joined by tags_joined, columns 7 and 8
+ * (pending, failed) are filled by outbox_marks: no SQL per row. */
+#define ROW_COLS "c.id, c.dname, c.email, c.phone, c.company, c.tags, " \
+	"c.sort_key, 0, 0, c.synced_at IS NULL"
 #define EACH_COLS "c.id, c.location_id, c.first_name, c.last_name, " \
 	"c.name, c.email, c.phone, c.company, c.tags, c.dnd, c.date_added, " \
 	"c.date_updated, c.raw, c.synced_at"
@@ -866,6 +867,63 @@ bit_walk(struct cache *c, const struct lstate *ls, int desc, const char *key,
 	return 0;
 }
 
+/*
+ * A tags column (a JSON array of strings) comma-joined, "" for none: a
+ * fast path for plain strings, which is what the cache writes, and the
+ * JSON parser for anything else (escapes).
+ */
+static char *
+tags_joined(const char *json)
+{
+	const char *p = json;
+	struct strv v;
+	struct buf b;
+	size_t items = 0;
+
+	buf_init(&b, 0);
+	if (json == NULL)
+		return buf_take(&b);
+	while (*p == ' ')
+		p++;
+	if (*p++ != '[')
+		goto slow;
+	for (;;) {
+		const char *start;
+
+		while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+			p++;
+		if (*p == ']' && items == 0)
+			break;
+		if (*p != '"')
+			goto slow;
+		for (start = ++p; *p != '"' && *p != '\\' && *p != '\0'; p++)
+			;
+		if (*p != '"')
+			goto slow;
+		if (items++ > 0)
+			buf_putc(&b, ',');
+		buf_append(&b, start, (size_t)(p - start));
+		for (p++; *p == ' ' || *p == '\n' || *p == '\t' || *p == '\r';
+		    p++)
+			;
+		if (*p == ']')
+			break;
+		if (*p++ != ',')
+			goto slow;
+	}
+	return buf_take(&b);
+slow:
+	buf_reset(&b);
+	cache_tags_from_json(json, &v);
+	for (size_t i = 0; i < v.n; i++) {
+		if (i > 0)
+			buf_putc(&b, ',');
+		buf_puts(&b, v.v[i]);
+	}
+	strv_free(&v);
+	return buf_take(&b);
+}
+
 /* Column values of a ROW_COLS row. */
 static void
 row_from_stmt(sqlite3_stmt *st, struct cache_row *r)
@@ -875,7 +933,7 @@ row_from_stmt(sqlite3_stmt *st, struct cache_row *r)
 	r->email = cache_col(st, 2);
 	r->phone = cache_col(st, 3);
 	r->company = cache_col(st, 4);
-	r->tags = cache_col(st, 5);
+	r->tags = tags_joined((const char *)sqlite3_column_text(st, 5));
 	r->sort_key = cache_col(st, 6);
 	r->pending = sqlite3_column_int(st, 7);
 	r->failed = sqlite3_column_int(st, 8);
@@ -1037,8 +1095,8 @@ lq_free(struct lq *l)
 
 /*
  * Up to limit rids matching l (a search, no tag) after key in list order
- * (before it, nearest first, when desc).  *use_sql: the matches are few;
- * the sorted SQL plan reads the page instead.
+ * (before it, nearest first, when desc).  *use_sql: the matches are few,
+ * or (*use_sql == 2) all of them fit in limit: SQL sorts them instead.
  */
 static int
 search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
@@ -1067,6 +1125,11 @@ search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
 	rc = matches_load(c, ls, l->match, e);
 	if (rc)
 		return rc;
+	if (!desc && ls->nmatch <= limit) {
+		/* every match is wanted (list): sort them in one pass */
+		*use_sql = 2;
+		return 0;
+	}
 	if (ls->nmatch <= SORTED_MAX) {
 		*use_sql = 1;
 		return 0;
@@ -1087,8 +1150,179 @@ lq_stmt(struct cache *c, const struct lq *l, enum lmode m, struct err *e)
 	return st;
 }
 
+/* The page cache a list or search call reads through (SQLite's default,
+ * in KiB). */
+#define SCAN_CACHE_KB	2000
+
+/*
+ * A list or search call reads each page about once (the sort index
+ * walked, the matches' rows, a doclist), so the connection's large page
+ * cache only costs: growing it made "list --search" twice as slow as the
+ * same query at SQLite's default size, and filling it is most of the
+ * TUI's memory.  The call runs with a small cache (pages beyond it are
+ * dropped), then the connection's size is put back; it grows again only
+ * for other reads.  Returns the size to restore (0: nothing changed).
+ */
+static long long
+scan_begin(struct cache *c)
+{
+	sqlite3_stmt *st = NULL;
+	long long was = 0, kb;
+
+	if (sqlite3_prepare_v2(c->db, "PRAGMA cache_size", -1, &st, NULL) ==
+	    SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		was = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	/* negative: KiB; positive: pages */
+	kb = was < 0 ? -was : was * (sqlite3_int64)4;
+	if (kb <= SCAN_CACHE_KB)
+		return 0;
+	if (sqlite3_exec(c->db, "PRAGMA cache_size = -2000", NULL, NULL,
+	    NULL) != SQLITE_OK)
+		return 0;
+	return was;
+}
+
+static void
+scan_end(struct cache *c, long long was)
+{
+	char sql[64];
+
+	if (was == 0)
+		return;
+	snprintf(sql, sizeof sql, "PRAGMA cache_size = %lld", was);
+	sqlite3_exec(c->db, sql, NULL, NULL, NULL);
+}
+
+/*
+ * One read transaction around the statements of one call (the walk, a
+ * statement per row): one snapshot, and one lock instead of one per
+ * statement.  Returns 1 when it began one; snap_end ends it.
+ */
+static int
+snap_begin(struct cache *c)
+{
+	if (c->depth > 0 || !sqlite3_get_autocommit(c->db))
+		return 0;
+	return sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static void
+snap_end(struct cache *c, int began)
+{
+	if (began && !sqlite3_get_autocommit(c->db))
+		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
+}
+
+/* Every match of match after key (NULL: from the start), in list order. */
+static sqlite3_stmt *
+flat_stmt(struct cache *c, const char *match, const char *key,
+    struct err *e)
+{
+	static const char *const sql[2] = {
+		"SELECT " ROW_COLS " FROM contacts c WHERE c.deleted = 0 AND "
+		    "c.rid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts "
+		    "MATCH ?1) ORDER BY c.sort_key",
+		"SELECT " ROW_COLS " FROM contacts c WHERE c.deleted = 0 AND "
+		    "c.rid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts "
+		    "MATCH ?1) AND c.sort_key > ?2 ORDER BY c.sort_key",
+	};
+	sqlite3_stmt *st = xstmt(c, XS_FLAT + (key != NULL),
+	    sql[key != NULL], e);
+
+	if (st != NULL) {
+		cache_bind(st, 1, match);
+		if (key != NULL)
+			cache_bind(st, 2, key);
+	}
+	return st;
+}
+
+struct mark {
+	char	*id;
+	int	 pending, failed;
+};
+
+static int
+mark_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct mark *)a)->id,
+	    ((const struct mark *)b)->id);
+}
+
+/*
+ * The outbox marks of rows (pending + inflight, failed entries), read
+ * once per call from the few contacts with unsent writes instead of two
+ * subqueries per row.
+ */
+static int
+outbox_marks(struct cache *c, struct cache_row *rows, size_t n,
+    struct err *e)
+{
+	sqlite3_stmt *st;
+	struct mark *m = NULL;
+	size_t nm = 0, cap = 0;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	st = xstmt(c, XS_MARKS, "SELECT contact_id, sum(status IN "
+	    CACHE_ACTIVE "), sum(status = 'failed') FROM outbox WHERE status "
+	    "IN " CACHE_UNSENT " GROUP BY contact_id", e);
+	if (st == NULL)
+		return ERR_DB;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (nm == cap) {
+			cap = cap ? cap * 2 : 16;
+			m = xreallocarray(m, cap, sizeof *m);
+		}
+		m[nm].id = cache_col(st, 0);
+		m[nm].pending = sqlite3_column_int(st, 1);
+		m[nm].failed = sqlite3_column_int(st, 2);
+		if (m[nm].id != NULL)
+			nm++;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE && nm > 0) {
+		qsort(m, nm, sizeof *m, mark_cmp);
+		for (size_t i = 0; i < n; i++) {
+			struct mark k = { rows[i].id, 0, 0 }, *f;
+
+			f = bsearch(&k, m, nm, sizeof *m, mark_cmp);
+			if (f != NULL) {
+				rows[i].pending = f->pending;
+				rows[i].failed = f->failed;
+			}
+		}
+	}
+	for (size_t i = 0; i < nm; i++)
+		free(m[i].id);
+	free(m);
+	if (rc != SQLITE_DONE)
+		return cache_dberr(c, e, "outbox marks");
+	return 0;
+}
+
+static int list_rows_in(struct cache *, const struct cache_query *,
+    enum lmode, const char *, int, struct cache_row **, size_t *,
+    struct err *);
+
 static int
 list_rows(struct cache *c, const struct cache_query *q, enum lmode m,
+    const char *key, int limit, struct cache_row **rows, size_t *n,
+    struct err *e)
+{
+	long long was = scan_begin(c);
+	int began = snap_begin(c);
+	int rc = list_rows_in(c, q, m, key, limit, rows, n, e);
+
+	snap_end(c, began);
+	scan_end(c, was);
+	return rc;
+}
+
+static int
+list_rows_in(struct cache *c, const struct cache_query *q, enum lmode m,
     const char *key, int limit, struct cache_row **rows, size_t *n,
     struct err *e)
 {
@@ -1118,14 +1352,21 @@ list_rows(struct cache *c, const struct cache_query *q, enum lmode m,
 		}
 	}
 	if (use_sql) {
-		st = lq_stmt(c, &l, m, e);
+		if (use_sql == 2) {
+			st = flat_stmt(c, l.match, key, e);
+		} else {
+			st = lq_stmt(c, &l, m, e);
+			if (st != NULL) {
+				bind_named(st, ":k", key);
+				sqlite3_bind_int(st,
+				    sqlite3_bind_parameter_index(st, ":lim"),
+				    limit);
+			}
+		}
 		if (st == NULL) {
 			lq_free(&l);
 			return ERR_DB;
 		}
-		bind_named(st, ":k", key);
-		sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":lim"),
-		    limit);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			if (*n == cap) {
 				cap = cap ? cap * 2 :
@@ -1144,6 +1385,13 @@ list_rows(struct cache *c, const struct cache_query *q, enum lmode m,
 		}
 	}
 	lq_free(&l);
+	rc = outbox_marks(c, *rows, *n, e);
+	if (rc) {
+		cache_rows_free(*rows, *n);
+		*rows = NULL;
+		*n = 0;
+		return rc;
+	}
 	if (desc) {
 		for (size_t i = 0; i < *n / 2; i++) {
 			struct cache_row t = (*rows)[i];
@@ -1238,7 +1486,12 @@ count_where(struct cache *c, const struct cache_query *q, enum lmode m,
 	*n = 0;
 	lq_init(&l, q);
 	if (l.match != NULL && l.ntags == 0) {
+		long long was = scan_begin(c);
+		int began = snap_begin(c);
+
 		rc = count_search(c, &l, m, key, n, &use_sql, e);
+		snap_end(c, began);
+		scan_end(c, was);
 		if (rc || !use_sql) {
 			lq_free(&l);
 			return rc;
