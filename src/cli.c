@@ -46,44 +46,7 @@
 static int
 fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/*
- * Write fmt/ap to fp made safe for a terminal: ids the user typed, server
- * messages and cached text can carry escape sequences and newlines, so
- * the whole message goes through termsafe (one line: a newline shows as
- * U+23CE, ESC as "^[").
- */
-static void
-vput_safe(FILE *fp, const char *fmt, va_list ap)
-    __attribute__((format(printf, 2, 0)));
-
-static void
-vput_safe(FILE *fp, const char *fmt, va_list ap)
-{
-	char *msg, *safe;
-
-	msg = xvasprintf(fmt, ap);
-	safe = termsafe(msg, (size_t)-1, 0);
-	fputs(safe, fp);
-	free(safe);
-	free(msg);
-}
-
-static void
-say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stdout, made safe for a terminal. */
-static void
-say(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vput_safe(stdout, fmt, ap);
-	va_end(ap);
-	fputc('\n', stdout);
-}
-
-/* One line on stderr, made safe for a terminal; returns CLI_FAIL. */
+/* One line on stderr; returns CLI_FAIL. */
 static int
 fail(const char *fmt, ...)
 {
@@ -92,7 +55,7 @@ fail(const char *fmt, ...)
 	fflush(stdout);
 	fputs(PROG ": ", stderr);
 	va_start(ap, fmt);
-	vput_safe(stderr, fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_FAIL;
@@ -102,8 +65,7 @@ static int
 usage_err(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* One line on stderr naming the command, made safe for a terminal;
- * returns CLI_USAGE. */
+/* One line on stderr naming the command; returns CLI_USAGE. */
 static int
 usage_err(const char *cmd, const char *fmt, ...)
 {
@@ -112,7 +74,7 @@ usage_err(const char *cmd, const char *fmt, ...)
 	fflush(stdout);
 	fprintf(stderr, PROG ": %s: ", cmd);
 	va_start(ap, fmt);
-	vput_safe(stderr, fmt, ap);
+	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see '" PROG " %s --help')\n", cmd);
 	return CLI_USAGE;
@@ -484,6 +446,29 @@ struct list_json {
 	long	 limit;
 };
 
+/*
+ * put_cell for the list's rows: printable ASCII that fits is written as
+ * it is (termsafe_fit would return it unchanged), the rest goes through
+ * termsafe.  A list of thousands of rows spent most of its own time here.
+ */
+static void
+put_list_cell(const char *s, int cols, int pad)
+{
+	size_t n = 0;
+
+	if (s == NULL)
+		s = "";
+	while (s[n] >= 0x20 && s[n] < 0x7f)
+		n++;
+	if (s[n] != '\0' || n > (size_t)cols) {
+		put_cell(s, cols, pad);
+		return;
+	}
+	fwrite(s, 1, n, stdout);
+	if (pad)
+		fprintf(stdout, "%*s", cols - (int)n, "");
+}
+
 static int
 list_json_cb(void *arg, const struct contact *c, long long synced_at)
 {
@@ -572,7 +557,9 @@ cmd_list(const struct conf *cfg, int argc, char **argv)
 		return finish_stdout(CLI_OK);
 	}
 	for (;;) {
-		page = 5000;	/* few keyset queries: each re-runs a search */
+		/* A search whose matches fit in one page is read in one
+		 * sorted pass; without one, keyset pages off the index. */
+		page = q.search != NULL ? 50000 : 5000;
 		if (limit >= 0 && limit - shown < page)
 			page = (int)(limit - shown);
 		if (page == 0)
@@ -587,14 +574,14 @@ cmd_list(const struct conf *cfg, int argc, char **argv)
 
 			fputs(r->failed ? "! " : r->pending ? "* " : "  ",
 			    stdout);
-			put_cell(r->name, 28, 1);
+			put_list_cell(r->name, 28, 1);
 			fputs("  ", stdout);
-			put_cell(r->email != NULL && *r->email ? r->email :
-			    r->phone, 30, 1);
+			put_list_cell(r->email != NULL && *r->email ?
+			    r->email : r->phone, 30, 1);
 			fputs("  ", stdout);
-			put_cell(r->id, 22, 1);
+			put_list_cell(r->id, 22, 1);
 			fputs("  ", stdout);
-			put_cell(r->tags, 40, 0);
+			put_list_cell(r->tags, 40, 0);
 			fputc('\n', stdout);
 		}
 		shown += (long)n;
@@ -1441,8 +1428,8 @@ cmd_export(const struct conf *cfg, int argc, char **argv)
 			unlink(tmp);
 		free(tmp);
 		if (rc == 0)
-			say("exported %ld contact%s to %s", st.n,
-			    st.n == 1 ? "" : "s", output);
+			printf("exported %ld contact%s to %s\n",
+			    st.n, st.n == 1 ? "" : "s", output);
 		return finish_stdout(rc);
 	}
 	return finish_stdout(rc);
@@ -1554,7 +1541,7 @@ replay(const struct conf *cfg, const char *contact_id, long long entry_id,
 
 	if (cfg->offline) {
 		if (what != NULL)
-			say("%s (offline: queued, not sent)", what);
+			printf("%s (offline: queued, not sent)\n", what);
 		return finish_stdout(CLI_OK);
 	}
 	err_clear(&e);
@@ -1587,7 +1574,7 @@ replay(const struct conf *cfg, const char *contact_id, long long entry_id,
 		    "'" PROG " outbox'", npending, npending == 1 ? "" : "s");
 	if (rc == 0) {
 		if (what != NULL)
-			say("%s", what);
+			printf("%s\n", what);
 		return finish_stdout(CLI_OK);
 	}
 	if ((err_is_transient(rc) || rc == ERR_CANCELED) &&
@@ -1604,20 +1591,6 @@ replay(const struct conf *cfg, const char *contact_id, long long entry_id,
 }
 
 /*
- * An id given on the command line can name an object: not empty and not a
- * dot segment ("." or ".."), which HTTP clients and servers resolve away
- * (GET /contacts/.. is GET /), so it would reach another route.  Every
- * other byte is percent-encoded into one path segment.  NULL is fine (no
- * id of that kind).
- */
-static int
-id_ok(const char *id)
-{
-	return id == NULL || (*id != '\0' && strcmp(id, ".") != 0 &&
-	    strcmp(id, "..") != 0);
-}
-
-/*
  * Apply w to the cache (fetching the contact first when it is not cached
  * yet and we are online), then replay.  what: the success line; creates
  * print the new id instead.
@@ -1631,12 +1604,6 @@ run_write(const struct conf *cfg, struct wr *w, const char *what)
 	struct err e;
 	char *id = NULL;
 	int rc, tries;
-
-	if (!id_ok(w->cid))
-		return usage_err(w->cmd, "'%s' is not a valid contact id",
-		    w->cid);
-	if (!id_ok(w->id))
-		return usage_err(w->cmd, "'%s' is not a valid id", w->id);
 
 	for (tries = 0; tries < 2; tries++) {
 		rc = open_cache(cfg, &c);
@@ -1657,7 +1624,7 @@ run_write(const struct conf *cfg, struct wr *w, const char *what)
 		sync_close(s);
 		s = NULL;
 		if (rc)
-			return fail("%s %s: %s", w->cmd, w->cid, e.msg);
+			return fail("%s: %s", w->cmd, e.msg);
 	}
 	if (rc)
 		return fail("%s: %s", w->cmd, e.msg);
@@ -1680,7 +1647,7 @@ run_write(const struct conf *cfg, struct wr *w, const char *what)
 		outbox_entry_free(&ent);
 		cache_close(c);
 	}
-	say("%s", id);
+	printf("%s\n", id);
 	free(id);
 	return finish_stdout(CLI_OK);
 }
@@ -2217,8 +2184,8 @@ sync_watch(const struct conf *cfg, struct sync *s, long interval_ms)
 			printf("%s polled\n", when);
 			fflush(stdout);
 		} else if (err_is_transient(code)) {
-			fail("%s sync --watch: %s (will try again)", when,
-			    e.msg);
+			fprintf(stderr, PROG ": %s sync --watch: %s (will try "
+			    "again)\n", when, e.msg);
 		} else {
 			rc = fail("sync --watch: %s", e.msg);
 			break;
@@ -2298,8 +2265,6 @@ cmd_sync(const struct conf *cfg, int argc, char **argv)
 		return usage_err("sync", "too many arguments");
 	if (argc - optind == 1)
 		id = argv[optind];
-	if (!id_ok(id))
-		return usage_err("sync", "'%s' is not a valid contact id", id);
 	modes = all + outbox + watch + (id != NULL);
 	if (modes == 0)
 		return usage_err("sync", "give CONTACT_ID, --all, --outbox or "
@@ -2362,9 +2327,9 @@ cmd_sync(const struct conf *cfg, int argc, char **argv)
 	notes_free(no, nn);
 	appts_free(a, na);
 	sync_close(s);
-	say("synced contact %s: %zu task%s, %zu note%s, %zu appointment%s",
-	    id, nt, nt == 1 ? "" : "s", nn, nn == 1 ? "" : "s", na,
-	    na == 1 ? "" : "s");
+	printf("synced contact %s: %zu task%s, %zu note%s, %zu "
+	    "appointment%s\n", id, nt, nt == 1 ? "" : "s", nn,
+	    nn == 1 ? "" : "s", na, na == 1 ? "" : "s");
 	return finish_stdout(CLI_OK);
 }
 
