@@ -13,7 +13,7 @@ TESTS += tests/unit/test_codec
 # libFuzzer's coverage instrumentation (libcore.a is built without it).
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_codec
-tests_fuzz_fuzz_codec_SOURCES = tests/fuzz/fuzz_codec.c src/codec.c \
+tests_fuzz_fuzz_codec_SOURCES = tests/fuzz/fuzz_codec.c src/codec.c src/arena.c \
 	src/model.c src/xmalloc.c src/err.c src/buf.c
 tests_fuzz_fuzz_codec_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS)
 tests_fuzz_fuzz_codec_CFLAGS = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
@@ -23,7 +23,7 @@ endif
 
 # cache
 libcore_a_SOURCES += src/cache.c src/cache.h src/cache_int.h \
-	src/cache_query.c src/cache_log.c \
+	src/cache_query.c src/cache_log.c src/arena.c src/arena.h \
 	src/cache_schema.c src/cache_outbox.c src/fts_query.c src/fts_query.h
 
 check_PROGRAMS += tests/unit/test_cache tests/unit/test_cache_outbox \

@@ -118,6 +118,11 @@ struct contact_page {
 /* POST /contacts/search: {"contacts": [...], "total": n, "traceId": s}. */
 int	 codec_search_page(const char *json, size_t len,
 	    struct contact_page *out, struct err *e);
+/* The same, with the parse tree built in scratch (reset before it
+ * returns; the page owns nothing in it): for a long walk over pages. */
+struct arena;
+int	 codec_search_page_in(const char *json, size_t len,
+	    struct contact_page *out, struct arena *scratch, struct err *e);
 /* GET /contacts/ (deprecated): {"contacts", "count", "meta": {...}}. */
 int	 codec_list_page(const char *json, size_t len,
 	    struct contact_page *out, struct err *e);
