@@ -46,7 +46,44 @@
 static int
 fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* One line on stderr; returns CLI_FAIL. */
+/*
+ * Write fmt/ap to fp made safe for a terminal: ids the user typed, server
+ * messages and cached text can carry escape sequences and newlines, so
+ * the whole message goes through termsafe (one line: a newline shows as
+ * U+23CE, ESC as "^[").
+ */
+static void
+vput_safe(FILE *fp, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+vput_safe(FILE *fp, const char *fmt, va_list ap)
+{
+	char *msg, *safe;
+
+	msg = xvasprintf(fmt, ap);
+	safe = termsafe(msg, (size_t)-1, 0);
+	fputs(safe, fp);
+	free(safe);
+	free(msg);
+}
+
+static void
+say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One line on stdout, made safe for a terminal. */
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vput_safe(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+}
+
+/* One line on stderr, made safe for a terminal; returns CLI_FAIL. */
 static int
 fail(const char *fmt, ...)
 {
@@ -55,7 +92,7 @@ fail(const char *fmt, ...)
 	fflush(stdout);
 	fputs(PROG ": ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_safe(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CLI_FAIL;
@@ -65,7 +102,8 @@ static int
 usage_err(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* One line on stderr naming the command; returns CLI_USAGE. */
+/* One line on stderr naming the command, made safe for a terminal;
+ * returns CLI_USAGE. */
 static int
 usage_err(const char *cmd, const char *fmt, ...)
 {
@@ -74,7 +112,7 @@ usage_err(const char *cmd, const char *fmt, ...)
 	fflush(stdout);
 	fprintf(stderr, PROG ": %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vput_safe(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, " (see '" PROG " %s --help')\n", cmd);
 	return CLI_USAGE;
@@ -1428,8 +1466,8 @@ cmd_export(const struct conf *cfg, int argc, char **argv)
 			unlink(tmp);
 		free(tmp);
 		if (rc == 0)
-			printf("exported %ld contact%s to %s\n",
-			    st.n, st.n == 1 ? "" : "s", output);
+			say("exported %ld contact%s to %s", st.n,
+			    st.n == 1 ? "" : "s", output);
 		return finish_stdout(rc);
 	}
 	return finish_stdout(rc);
@@ -1541,7 +1579,7 @@ replay(const struct conf *cfg, const char *contact_id, long long entry_id,
 
 	if (cfg->offline) {
 		if (what != NULL)
-			printf("%s (offline: queued, not sent)\n", what);
+			say("%s (offline: queued, not sent)", what);
 		return finish_stdout(CLI_OK);
 	}
 	err_clear(&e);
@@ -1574,7 +1612,7 @@ replay(const struct conf *cfg, const char *contact_id, long long entry_id,
 		    "'" PROG " outbox'", npending, npending == 1 ? "" : "s");
 	if (rc == 0) {
 		if (what != NULL)
-			printf("%s\n", what);
+			say("%s", what);
 		return finish_stdout(CLI_OK);
 	}
 	if ((err_is_transient(rc) || rc == ERR_CANCELED) &&
@@ -1591,6 +1629,20 @@ replay(const struct conf *cfg, const char *contact_id, long long entry_id,
 }
 
 /*
+ * An id given on the command line can name an object: not empty and not a
+ * dot segment ("." or ".."), which HTTP clients and servers resolve away
+ * (GET /contacts/.. is GET /), so it would reach another route.  Every
+ * other byte is percent-encoded into one path segment.  NULL is fine (no
+ * id of that kind).
+ */
+static int
+id_ok(const char *id)
+{
+	return id == NULL || (*id != '\0' && strcmp(id, ".") != 0 &&
+	    strcmp(id, "..") != 0);
+}
+
+/*
  * Apply w to the cache (fetching the contact first when it is not cached
  * yet and we are online), then replay.  what: the success line; creates
  * print the new id instead.
@@ -1604,6 +1656,12 @@ run_write(const struct conf *cfg, struct wr *w, const char *what)
 	struct err e;
 	char *id = NULL;
 	int rc, tries;
+
+	if (!id_ok(w->cid))
+		return usage_err(w->cmd, "'%s' is not a valid contact id",
+		    w->cid);
+	if (!id_ok(w->id))
+		return usage_err(w->cmd, "'%s' is not a valid id", w->id);
 
 	for (tries = 0; tries < 2; tries++) {
 		rc = open_cache(cfg, &c);
@@ -1624,7 +1682,7 @@ run_write(const struct conf *cfg, struct wr *w, const char *what)
 		sync_close(s);
 		s = NULL;
 		if (rc)
-			return fail("%s: %s", w->cmd, e.msg);
+			return fail("%s %s: %s", w->cmd, w->cid, e.msg);
 	}
 	if (rc)
 		return fail("%s: %s", w->cmd, e.msg);
@@ -1647,7 +1705,7 @@ run_write(const struct conf *cfg, struct wr *w, const char *what)
 		outbox_entry_free(&ent);
 		cache_close(c);
 	}
-	printf("%s\n", id);
+	say("%s", id);
 	free(id);
 	return finish_stdout(CLI_OK);
 }
@@ -2184,8 +2242,8 @@ sync_watch(const struct conf *cfg, struct sync *s, long interval_ms)
 			printf("%s polled\n", when);
 			fflush(stdout);
 		} else if (err_is_transient(code)) {
-			fprintf(stderr, PROG ": %s sync --watch: %s (will try "
-			    "again)\n", when, e.msg);
+			fail("%s sync --watch: %s (will try again)", when,
+			    e.msg);
 		} else {
 			rc = fail("sync --watch: %s", e.msg);
 			break;
@@ -2265,6 +2323,8 @@ cmd_sync(const struct conf *cfg, int argc, char **argv)
 		return usage_err("sync", "too many arguments");
 	if (argc - optind == 1)
 		id = argv[optind];
+	if (!id_ok(id))
+		return usage_err("sync", "'%s' is not a valid contact id", id);
 	modes = all + outbox + watch + (id != NULL);
 	if (modes == 0)
 		return usage_err("sync", "give CONTACT_ID, --all, --outbox or "
@@ -2327,9 +2387,9 @@ cmd_sync(const struct conf *cfg, int argc, char **argv)
 	notes_free(no, nn);
 	appts_free(a, na);
 	sync_close(s);
-	printf("synced contact %s: %zu task%s, %zu note%s, %zu "
-	    "appointment%s\n", id, nt, nt == 1 ? "" : "s", nn,
-	    nn == 1 ? "" : "s", na, na == 1 ? "" : "s");
+	say("synced contact %s: %zu task%s, %zu note%s, %zu appointment%s",
+	    id, nt, nt == 1 ? "" : "s", nn, nn == 1 ? "" : "s", na,
+	    na == 1 ? "" : "s");
 	return finish_stdout(CLI_OK);
 }
 
