@@ -9,6 +9,7 @@ TESTS += tests/unit/test_codec_limits
 # Hostile ids, tags, notes and escape sequences through the CLI and the
 # sandbox (TAP shell scripts; tests/cli/lib.sh).
 HOSTILE_TESTS = \
-	tests/security/003-injection.sh
+	tests/security/003-injection.sh \
+	tests/security/004-cli-escapes.sh
 TESTS += $(HOSTILE_TESTS)
 EXTRA_DIST += $(HOSTILE_TESTS)
