@@ -143,6 +143,14 @@ tui_keys '?'
 tui_keys G
 check "help lists U" tui_wait '^  U +usage +API usage'
 tui_keys q
+check "help closes" tui_wait 'Contacts [0-9]+/[0-9]+'
+# opened again and left open at exit: freed (ASan builds check leaks)
+tui_keys U
+tui_wait '^API usage' || not_ok "U again"
+tui_keys :
+tui_keys -l quit-all
+tui_keys Enter
+check "quits cleanly with the view open (status 0)" tui_wait '^EXITED 0'
 
 # mono (NO_COLOR): ASCII only, 429s as x
 "$TMUX_BIN" -L "$T_SOCK" kill-server >/dev/null 2>&1
@@ -151,4 +159,7 @@ tui_ready || { not_ok "mono first screen"; exit 1; }
 tui_keys U
 check "mono: the view opens" tui_wait '^# requests x 429s'
 check "mono: ASCII chart, # for requests and x for 429s" chart_ok ascii
+tui_keys q
+tui_keys q
+check "mono: q, q quits with status 0" tui_wait '^EXITED 0'
 done_testing
