@@ -6,7 +6,7 @@ tests_unit_test_spark_SOURCES = tests/unit/test_spark.c
 tests_unit_test_spark_LDADD = $(CORE_LIBS)
 TESTS += tests/unit/test_spark
 
-USAGE_TESTS = tests/tui/14-usage.sh
+USAGE_TESTS = tests/cli/011-usage-spark.sh tests/tui/14-usage.sh
 TESTS += $(USAGE_TESTS)
 EXTRA_DIST += $(USAGE_TESTS)
 

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <langinfo.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -35,6 +36,7 @@
 #include "mirror_cli.h"
 #include "model.h"
 #include "ratelimit.h"
+#include "spark.h"
 #include "sync.h"
 #include "termsafe.h"
 #include "xmalloc.h"
@@ -1175,6 +1177,8 @@ cmd_log(const struct conf *cfg, int argc, char **argv)
 
 /* ---- usage ---- */
 
+#define SPARK_HOURS	24
+
 static void
 put_long_or_null(long v)
 {
@@ -1182,6 +1186,60 @@ put_long_or_null(long v)
 		fputs("null", stdout);
 	else
 		printf("%ld", v);
+}
+
+/*
+ * Block characters only where the TUI would draw them: a UTF-8 locale
+ * and colour not turned off (NO_COLOR or theme = mono, which the TUI
+ * draws its usage chart in ASCII for).
+ */
+static int
+usage_utf8(const struct conf *cfg)
+{
+	const char *cs = nl_langinfo(CODESET);
+
+	return cfg->color && cs != NULL && (strcasecmp(cs, "UTF-8") == 0 ||
+	    strcasecmp(cs, "utf8") == 0);
+}
+
+/* One sparkline row: label, the cells, the series' maximum. */
+static void
+put_spark(const char *label, const long *v, int utf8)
+{
+	char *line = spark_line(v, SPARK_HOURS, SPARK_HOURS, 0, utf8);
+
+	printf("%-12s%s  max %ld\n", label, line, spark_max(v, SPARK_HOURS));
+	free(line);
+}
+
+/*
+ * On a terminal: requests and 429s per UTC hour over the last 24 hours
+ * (the last cell is the current hour), oldest at the left, and the first
+ * and last hour under them.
+ */
+static void
+put_usage_sparks(const struct conf *cfg, const struct usage_hour *hv)
+{
+	long req[SPARK_HOURS], n429[SPARK_HOURS];
+	char first[8], last[8];
+	struct tm tm;
+	time_t t;
+	int i, utf8 = usage_utf8(cfg);
+
+	for (i = 0; i < SPARK_HOURS; i++) {
+		req[i] = hv[i].count;
+		n429[i] = hv[i].n429;
+	}
+	t = (time_t)(hv[0].hour_ms / 1000);
+	gmtime_r(&t, &tm);
+	strftime(first, sizeof first, "%H:00", &tm);
+	t = (time_t)(hv[SPARK_HOURS - 1].hour_ms / 1000);
+	gmtime_r(&t, &tm);
+	strftime(last, sizeof last, "%H:00", &tm);
+	putchar('\n');
+	put_spark("requests/h", req, utf8);
+	put_spark("429s/h", n429, utf8);
+	printf("%-12s%-5s%*s UTC\n", "", first, SPARK_HOURS - 5, last);
 }
 
 static int
@@ -1194,13 +1252,14 @@ cmd_usage(const struct conf *cfg, int argc, char **argv)
 	};
 	struct usage_headers h;
 	struct usage_row *v = NULL;
+	struct usage_hour *hv = NULL;
 	struct cache *c = NULL;
 	struct err e;
 	long long now = now_ms();
 	long budget = -1;
 	char at[40], today[11];
 	size_t n = 0, i;
-	int ch, json = 0, rc = CLI_OK, have_h;
+	int ch, json = 0, rc = CLI_OK, have_h, spark;
 
 	opt_reset();
 	for (;;) {
@@ -1227,12 +1286,23 @@ cmd_usage(const struct conf *cfg, int argc, char **argv)
 		return fail("usage: %s", e.msg);
 	}
 	rc = cache_usage_last_headers(c, &h, &e);
-	cache_close(c);
 	have_h = rc == 0;
 	if (rc && rc != ERR_NOTFOUND) {
+		cache_close(c);
 		cache_usage_free(v, n);
 		return fail("usage: %s", e.msg);
 	}
+	/* the sparklines are for people: a terminal, not --json or a pipe */
+	spark = !json && isatty(STDOUT_FILENO);
+	if (spark) {
+		rc = cache_usage_by_hour(c, SPARK_HOURS, now, &hv, &e);
+		if (rc) {
+			cache_close(c);
+			cache_usage_free(v, n);
+			return fail("usage: %s", e.msg);
+		}
+	}
+	cache_close(c);
 	iso_ms(now, at, sizeof at);
 	memcpy(today, at, 10);
 	today[10] = '\0';
@@ -1293,7 +1363,10 @@ cmd_usage(const struct conf *cfg, int argc, char **argv)
 		} else {
 			puts("\nno rate-limit headers seen yet");
 		}
+		if (spark)
+			put_usage_sparks(cfg, hv);
 	}
+	free(hv);
 	cache_usage_free(v, n);
 	return finish_stdout(CLI_OK);
 }
