@@ -223,6 +223,26 @@ pen_text(struct pen *p, const char *s, enum color_role role)
 		draw_text(p->a, y, p->x, p->w, s, role, 0);
 }
 
+/*
+ * first and second on one line (joined by sep) when they fit, else on two
+ * (the second indented), so a 40-column terminal cuts nothing.
+ */
+static void
+pen_pair(struct pen *p, const char *first, const char *sep,
+    const char *second, enum color_role role)
+{
+	char b[512];
+
+	if (strlen(first) + strlen(sep) + strlen(second) <= (size_t)p->w) {
+		snprintf(b, sizeof b, "%s%s%s", first, sep, second);
+		pen_text(p, b, role);
+		return;
+	}
+	pen_text(p, first, role);
+	snprintf(b, sizeof b, "  %s", second);
+	pen_text(p, b, role);
+}
+
 static void
 put_glyph(const struct app *a, int y, int x, const char *g,
     enum color_role role)
@@ -372,17 +392,18 @@ draw_budget(struct usage *u, struct pen *p)
 {
 	const struct usage_headers *h = &u->h;
 	long warn = p->a->cfg->daily_warn, left, used;
-	char b[256], day[40];
+	char b[256], b2[128], day[40];
 	time_t t;
 	struct tm tm;
 
-	snprintf(b, sizeof b, "Today (UTC): %ld request%s, %ld 429s, %ld "
-	    "retries", u->total.t_count, u->total.t_count == 1 ? "" : "s",
-	    u->total.t_429, u->total.t_retries);
-	pen_text(p, b, COL_NORMAL);
+	snprintf(b, sizeof b, "Today (UTC): %ld request%s", u->total.t_count,
+	    u->total.t_count == 1 ? "" : "s");
+	snprintf(b2, sizeof b2, "%ld 429s, %ld retries", u->total.t_429,
+	    u->total.t_retries);
+	pen_pair(p, b, ", ", b2, COL_NORMAL);
 	if (!u->have_h || h->limit_daily < 0) {
-		pen_text(p, "Daily budget: unknown (no rate-limit headers "
-		    "seen yet)", COL_LABEL);
+		pen_pair(p, "Daily budget: unknown", " ",
+		    "(no rate-limit headers seen yet)", COL_LABEL);
 		return;
 	}
 	/* the quota restarts each UTC day */
@@ -392,14 +413,17 @@ draw_budget(struct usage *u, struct pen *p)
 	left = strcmp(day, u->today) == 0 && h->daily_remaining >= 0 ?
 	    h->daily_remaining : h->limit_daily;
 	used = h->limit_daily - left;
-	snprintf(b, sizeof b, "Daily budget: %ld of %ld left (%ld used, "
-	    "%.1f%%)", left, h->limit_daily, used, h->limit_daily > 0 ?
-	    100.0 * (double)used / (double)h->limit_daily : 0.0);
-	pen_text(p, b, COL_NORMAL);
+	snprintf(b, sizeof b, "Daily budget: %ld of %ld left", left,
+	    h->limit_daily);
+	snprintf(b2, sizeof b2, "(%ld used, %.1f%%)", used,
+	    h->limit_daily > 0 ? 100.0 * (double)used /
+	    (double)h->limit_daily : 0.0);
+	pen_pair(p, b, " ", b2, COL_NORMAL);
 	if (left < warn) {
-		snprintf(b, sizeof b, "WARNING: %ld requests left today, "
-		    "below daily_warn = %ld", left, warn);
-		pen_text(p, b, COL_ALERT);
+		snprintf(b, sizeof b, "WARNING: %ld requests left today,",
+		    left);
+		snprintf(b2, sizeof b2, "below daily_warn = %ld", warn);
+		pen_pair(p, b, " ", b2, COL_ALERT);
 	} else {
 		snprintf(b, sizeof b, "Warns below %ld left (daily_warn)",
 		    warn);
@@ -407,22 +431,26 @@ draw_budget(struct usage *u, struct pen *p)
 	}
 }
 
+/* name and value; narrow: without the common "X-RateLimit-" prefix. */
 static void
 put_header(struct pen *p, const char *name, long v)
 {
+	int narrow = p->w < 48;
 	char b[96];
 
+	if (narrow)
+		name += strlen("X-RateLimit-");
 	if (v < 0)
-		snprintf(b, sizeof b, "  %-34s -", name);
+		snprintf(b, sizeof b, "  %-*s -", narrow ? 22 : 34, name);
 	else
-		snprintf(b, sizeof b, "  %-34s %ld", name, v);
+		snprintf(b, sizeof b, "  %-*s %ld", narrow ? 22 : 34, name, v);
 	pen_text(p, b, COL_NORMAL);
 }
 
 static void
 draw_headers(struct usage *u, struct pen *p)
 {
-	char b[160], when[64], age[48];
+	char b[160], b2[80], when[64], age[48];
 
 	if (!u->have_h) {
 		pen_text(p, "X-RateLimit-* headers: none seen yet", COL_LABEL);
@@ -430,8 +458,9 @@ draw_headers(struct usage *u, struct pen *p)
 	}
 	fmt_ms(u->h.at_ms, when, sizeof when);
 	fmt_age(wall_ms() - u->h.at_ms, age, sizeof age);
-	snprintf(b, sizeof b, "X-RateLimit-* headers, %s (%s):", age, when);
-	pen_text(p, b, COL_TITLE);
+	snprintf(b, sizeof b, "X-RateLimit-* headers, %s", age);
+	snprintf(b2, sizeof b2, "(%s):", when);
+	pen_pair(p, b, " ", b2, COL_TITLE);
 	put_header(p, "X-RateLimit-Limit-Daily", u->h.limit_daily);
 	put_header(p, "X-RateLimit-Daily-Remaining", u->h.daily_remaining);
 	put_header(p, "X-RateLimit-Max", u->h.max);
