@@ -381,9 +381,10 @@ cl_draw(struct screen *s, int y, int x, int h, int w, int focused)
 		enum color_role role = COL_NORMAL;
 		const char *contact;
 
-		draw_fill(a, y + 1 + i, x, w, COL_NORMAL);
-		if ((size_t)i >= l->nrows)
+		if ((size_t)i >= l->nrows) {
+			draw_fill(a, y + 1 + i, x, w, COL_NORMAL);
 			continue;
+		}
 		r = &l->rows[i];
 		if (i == l->sel)
 			role = focused ? COL_SELECTED : COL_SELECTED_DIM;
