@@ -78,7 +78,9 @@ struct http_curl_opts {
 /*
  * A libcurl transport: keep-alive, HTTP/2 over TLS where offered, TLS
  * peer and host verification always on (nothing turns it off; ca_file
- * only chooses the CAs trusted), User-Agent ghlterm/VERSION.
+ * only chooses the CAs trusted), plain http only to loopback addresses
+ * (else ERR_NET with no_retry, before connecting), User-Agent
+ * ghlterm/VERSION.
  * curl_global_init must have been called (by main).  The transport may be
  * used by one thread at a time.  Caller frees with http_free.
  */

@@ -8,6 +8,10 @@
 #include "config.h"
 #include "http.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,9 +173,11 @@ struct xfer {
 	struct buf		 hbuf;
 	int			 overflow;
 	int			 done;
+	int			 plain_refused;	/* http:// to a remote address */
 	CURLcode		 result;
 	struct curl_impl	*impl;
 	char			 errbuf[CURL_ERROR_SIZE];
+	char			 peer[INET6_ADDRSTRLEN];
 };
 
 struct curl_impl {
@@ -225,6 +231,50 @@ on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 	return canceled(x->impl) ? 1 : 0;
 }
 
+static int
+is_loopback(const struct sockaddr *sa)
+{
+	const struct sockaddr_in *in4 = (const struct sockaddr_in *)sa;
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)sa;
+
+	switch (sa->sa_family) {
+	case AF_INET:
+		return (ntohl(in4->sin_addr.s_addr) >> 24) == 127;
+	case AF_INET6:
+		if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+			return 1;
+		return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) &&
+		    in6->sin6_addr.s6_addr[12] == 127;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Plain http carries the token in the clear: it may only go to this
+ * machine (the sandbox on loopback).  Checked on the address actually
+ * connected to (a proxy's, if any), before the socket exists.
+ */
+static curl_socket_t
+open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct xfer *x = arg;
+	const void *ip = NULL;
+
+	if (purpose == CURLSOCKTYPE_IPCXN && !is_loopback(&a->addr)) {
+		if (a->addr.sa_family == AF_INET)
+			ip = &((const struct sockaddr_in *)&a->addr)->sin_addr;
+		else if (a->addr.sa_family == AF_INET6)
+			ip = &((const struct sockaddr_in6 *)&a->addr)->sin6_addr;
+		if (ip == NULL || inet_ntop(a->addr.sa_family, ip, x->peer,
+		    sizeof x->peer) == NULL)
+			snprintf(x->peer, sizeof x->peer, "%s", "?");
+		x->plain_refused = 1;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
 static void
 setopt_or_die(CURLcode cc, const char *what)
 {
@@ -245,6 +295,8 @@ xfer_setup(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 	http_resp_reset(resp);
 	buf_reset(&x->hbuf);
 	x->overflow = 0;
+	x->plain_refused = 0;
+	x->peer[0] = '\0';
 	x->done = 0;
 	x->result = CURLE_OK;
 	x->errbuf[0] = '\0';
@@ -287,8 +339,12 @@ xfer_setup(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 	 * for the first connection would only serialise the first response
 	 * and the rest (a contact's four reads took two round trips).
 	 */
-	if (strncasecmp(req->url, "https:", 6) == 0)
+	if (strncasecmp(req->url, "https:", 6) == 0) {
 		SETOPT(h, CURLOPT_PIPEWAIT, 1L);
+	} else {
+		SETOPT(h, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		SETOPT(h, CURLOPT_OPENSOCKETDATA, (void *)x);
+	}
 	SETOPT(h, CURLOPT_ACCEPT_ENCODING, "");
 	SETOPT(h, CURLOPT_USERAGENT, "ghlterm/" PACKAGE_VERSION);
 	SETOPT(h, CURLOPT_HTTPHEADER, x->hdrs);
@@ -407,6 +463,15 @@ xfer_finish(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 		human_size(resp->body.max, size, sizeof size);
 		return err_set(e, ERR_PARSE, "%s %s: response body over %s",
 		    req->method, path, size);
+	}
+	if (x->plain_refused) {
+		url_host(req->url, host, sizeof host);
+		err_set(e, ERR_NET, "%s %s: refusing plain http to %s (%s is "
+		    "not loopback): the token would travel unencrypted; use "
+		    "https://", req->method, path, host, x->peer);
+		if (e != NULL)
+			e->no_retry = 1;
+		return ERR_NET;
 	}
 	why = x->errbuf[0] != '\0' ? x->errbuf : curl_easy_strerror(x->result);
 	tls = tls_failure(x->result, &refused);

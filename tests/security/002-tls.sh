@@ -8,6 +8,7 @@
 # no flag, config key or environment variable makes it accept one.  With
 # the test CA trusted (tls_get: the same transport, ca_file), a
 # certificate for another host name is refused and the right one accepted.
+# Plain http goes to loopback only (the sandbox), never to $ADDR.
 . "$TESTS_DIR/cli/lib.sh"
 
 if ! command -v openssl >/dev/null 2>&1; then
@@ -247,6 +248,48 @@ r=0
 grep -q "^error network no_retry=1: GET /contacts/: TLS certificate refused for $SHOST: .*host name" \
 	"$T/get" || r=1
 ok $r "wrong host, test CA trusted: host name check refuses: $(cat "$T/get")"
+
+# Plain http to a non-loopback address would carry the token in the
+# clear: refused before connecting (the sandbox sees no request).
+start_sandbox --contacts 3 --seed 1
+_c=$CACHE
+CACHE=$T/loopback.db
+GHLTERM_CONFIG=$T/base.conf g sync --all >"$T/out" 2>"$T/err"
+ok $? "plain http to the sandbox on loopback works ($URL)"
+CACHE=$_c
+stop_sandbox
+"$GHLTERM_SANDBOX" --listen "$ADDR:0" --contacts 3 --seed 1 \
+	>"$T/sandbox.out" 2>"$T/sandbox.err" &
+SB_PID=$!
+URL=
+_i=0
+while [ $_i -lt 500 ] && [ -z "$URL" ]; do
+	URL=$(grep -m 1 '^http://' "$T/sandbox.out")
+	sleep 0.02
+	_i=$((_i + 1))
+done
+case $URL in
+http://"$ADDR":*)
+	GHLTERM_CONFIG=$T/base.conf GHL_TOKEN=sandbox-token timeout -k 2 40 \
+		"$GHLTERM" --base-url "$URL" --location "$LOC" \
+		--cache "$CACHE" sync --all >"$T/out" 2>"$T/err"
+	st=$?
+	r=0
+	[ "$st" = 1 ] || r=1
+	one_line "$T/err" || r=1
+	grep -q "POST /contacts/search: refusing plain http to ${URL#http://} ($ADDR is not loopback)" \
+		"$T/err" || r=1
+	ok $r "plain http to $ADDR: refused, one line: $(cat "$T/err")"
+	is "$(route_count 'POST /contacts/search')" 0 \
+		"plain http to $ADDR: no request reached the server"
+	check "plain http to $ADDR: nothing written to the cache" empty_cache
+	;;
+*)
+	ok 1 "ghlterm-sandbox --listen $ADDR:0 did not start"
+	diag "$T/sandbox.err"
+	;;
+esac
+stop_sandbox
 
 # (d) The right certificate from the trusted test CA is accepted: the
 # handshake completes and s_server's status page (HTTP 200) comes back.
