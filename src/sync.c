@@ -926,6 +926,7 @@ sync_all(struct sync *s, int deep, struct err *e)
 	 * handle: it fetches its pages itself. */
 	if (!deep && pf_start(&pf, &pg) == 0)
 		threaded = 1;
+	cache_bulk(s->cache, 1);
 	for (;;) {
 		rc = threaded ? pf_next(s, &pf, &page, e) :
 		    pager_next(&pg, &page, e);
@@ -1004,6 +1005,7 @@ sync_all(struct sync *s, int deep, struct err *e)
 	}
 	if (threaded)
 		pf_stop(s, &pf);
+	cache_bulk(s->cache, 0);
 	if (rc == 0 && deep && s->cfg->nautotags > 0)
 		sync_outbox_quiet(s, NULL);	/* tags the rules queued */
 	if (rc == 0) {
