@@ -58,7 +58,9 @@ def add(fig, unit, vals, floor=None, ratio=None, target="", ok=None):
     TABLE.append(dict(fig=fig, unit=unit, vals=list(vals), floor=floor,
                       ratio=ratio, target=target, ok=ok))
     med = statistics.median(vals)
-    log("%s: median %s %s (n=%d)" % (fig, fmt(med), unit, len(vals)))
+    # the machine is shared: note the load each figure was measured under
+    log("%s: median %s %s (n=%d, load %.2f)" % (fig, fmt(med), unit,
+                                                len(vals), os.getloadavg()[0]))
 
 
 def fmt(x):

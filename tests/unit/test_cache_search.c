@@ -254,7 +254,7 @@ main(void)
 	is_int(cache_open(&c, path, &e), 0, "open");
 	cache_begin(c, &e);
 	/* 6,000 contacts in runs of one name (the scan for a one-letter
-	 * prefix stops after 2,000 rows: some searches take the fallback) */
+	 * prefix stops after 600 rows: some searches take the fallback) */
 	while (i < 6000) {
 		const char *f = firsts[rnd(10)], *l = lasts[rnd(7)];
 
