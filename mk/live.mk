@@ -32,7 +32,7 @@ LIVE_TESTS = \
 	tests/live/webhook-e2e.sh \
 	tests/live/autotag-cli.sh
 TESTS += $(LIVE_TESTS)
-EXTRA_DIST += $(LIVE_TESTS) tests/live/lib.sh man/live.txt
+EXTRA_DIST += $(LIVE_TESTS) tests/live/lib.sh
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_webhook

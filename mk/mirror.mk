@@ -58,4 +58,4 @@ tests_unit_test_mirror_LDADD = $(SMSANDBOX_LIBS)
 
 # The sandbox program itself (TAP shell test).
 TESTS += tests/mirror/sandbox-cli.sh
-EXTRA_DIST += tests/mirror/sandbox-cli.sh man/mirror.txt doc/mirror.md
+EXTRA_DIST += tests/mirror/sandbox-cli.sh doc/mirror.md
