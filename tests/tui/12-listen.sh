@@ -5,7 +5,7 @@
 . "$TESTS_DIR/tui/tuilib.sh"
 [ -n "$PYTHON3" ] && [ -x "$PYTHON3" ] || { echo "1..0 # SKIP no python3"; exit 77; }
 L_PID=
-trap '[ -n "$L_PID" ] && kill "$L_PID" 2>/dev/null; tui_cleanup' EXIT
+trap '[ -n "$L_PID" ] && kill "$L_PID" 2>/dev/null && wait "$L_PID" 2>/dev/null; tui_cleanup' EXIT
 
 free_port() {
 	"$PYTHON3" -c 'import socket
@@ -18,7 +18,10 @@ tries=0
 while :; do
 	P=$(free_port)
 	sandbox_start --contacts 30 --seed 9 --webhook "http://127.0.0.1:$P/" || exit 1
-	ghl listen --listen "127.0.0.1:$P" >"$T_DIR/listen.out" 2>"$T_DIR/listen.err" &
+	# Not through the ghl function: "$!" of a backgrounded function is
+	# the subshell, and killing it left the receiver running.
+	"$GHLTERM" --base-url "$BASE_URL" --cache "$CACHE" --location "$LOCATION" \
+		listen --listen "127.0.0.1:$P" >"$T_DIR/listen.out" 2>"$T_DIR/listen.err" &
 	L_PID=$!
 	wait_for sh -c "head -n1 '$T_DIR/listen.out' | grep -q '^http://'" && break
 	kill "$L_PID" 2>/dev/null
