@@ -104,10 +104,6 @@ for hid in "'" '"' '%' '%2F' '/' '../../contacts' '?x=1' '#' 'a b' "$NL" \
 		check "$cmd [$shown]: one line naming the id" \
 			one_err "$T/err" "$cmd $shown: GET /contacts/$e: 404"
 	done
-	g task complete "$hid" "$hid" >"$T/out" 2>"$T/err"
-	is "$?" 1 "task complete [$shown] [$shown] fails"
-	check "task complete [$shown]: one line naming the id" \
-		one_err "$T/err" "task complete $shown: GET /contacts/$e: 404"
 	g task complete "$ID" "$hid" >"$T/out" 2>"$T/err"
 	is "$?" 1 "task complete on a real contact, task [$shown] fails"
 	check "task complete ID [$shown]: one line naming the task id" \
@@ -279,6 +275,7 @@ for q in '"' '*' '(' ')' 'NEAR' 'NEAR(' '-' ':' "' OR 1=1 --" 'a:b' \
 	i=$((i + 1))
 	g list --json --search "$q" >"$T/q/$i.json" 2>"$T/err" && [ ! -s "$T/err" ] ||
 		{ errs=$((errs + 1)); echo "# --search [$q]"; diag "$T/err"; }
+	[ $i -le 6 ] || continue	# human output: the same query
 	g list --search "$q" >"$T/out" 2>"$T/err" && [ ! -s "$T/err" ] ||
 		{ errs=$((errs + 1)); echo "# --search [$q] (human)"; diag "$T/err"; }
 done
