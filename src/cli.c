@@ -1360,6 +1360,10 @@ cmd_usage(const struct conf *cfg, int argc, char **argv)
 			    h.remaining, h.max, h.interval_ms,
 			    h.daily_remaining, h.limit_daily);
 			printf("daily budget left: %ld\n", budget);
+			if (budget >= 0 && budget < cfg->daily_warn)
+				printf("warning: the daily budget left (%ld) "
+				    "is below daily_warn = %ld\n", budget,
+				    cfg->daily_warn);
 		} else {
 			puts("\nno rate-limit headers seen yet");
 		}

@@ -18,6 +18,14 @@ is "$(jq_py 'isinstance(j["dailyBudgetLeft"], int) and 0 < j["dailyBudgetLeft"] 
     True "usage has the daily budget left"
 g usage >"$T/out"
 check "human usage names the endpoint" grep -q "/contacts/search" "$T/out"
+check "no budget warning above daily_warn (default 10,000)" \
+    sh -c "! grep -q '^warning: the daily budget' '$T/out'"
+mkdir -p "$XDG_CONFIG_HOME/ghlterm"
+printf '[sync]\ndaily_warn = 300000\n' >"$XDG_CONFIG_HOME/ghlterm/config"
+g usage >"$T/out"
+check "a budget below daily_warn is called out" \
+    grep -q '^warning: the daily budget left ([0-9]*) is below daily_warn = 300000$' "$T/out"
+rm -f "$XDG_CONFIG_HOME/ghlterm/config"
 
 # sync --watch: a change made on the server reaches the cache.
 # (not through g: the signal must reach ghlterm itself, not a subshell)
