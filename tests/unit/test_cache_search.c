@@ -253,15 +253,15 @@ main(void)
 	snprintf(path, sizeof path, "%s/s.db", tmpdir);
 	is_int(cache_open(&c, path, &e), 0, "open");
 	cache_begin(c, &e);
-	/* 6,000 contacts in runs of one name (the scan for a one-letter
+	/* 3,000 contacts in runs of one name (the scan for a one-letter
 	 * prefix stops after 600 rows: some searches take the fallback) */
-	while (i < 6000) {
+	while (i < 3000) {
 		const char *f = firsts[rnd(10)], *l = lasts[rnd(7)];
 
-		for (unsigned k = 50 + rnd(400); k > 0 && i < 6000; k--)
+		for (unsigned k = 50 + rnd(400); k > 0 && i < 3000; k--)
 			put(c, i++, f, l);
 	}
-	is_int(cache_commit(c, &e), 0, "6,000 contacts");
+	is_int(cache_commit(c, &e), 0, "3,000 contacts");
 	sqlite3_open(path, &db);
 
 	for (size_t k = 0; k < sizeof searches / sizeof searches[0]; k++)
