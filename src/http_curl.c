@@ -356,6 +356,14 @@ xfer_setup(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 	SETOPT(h, CURLOPT_XFERINFOFUNCTION, on_progress);
 	SETOPT(h, CURLOPT_XFERINFODATA, (void *)x);
 
+	/*
+	 * A Content-Length over the cap fails at once, before the body is
+	 * downloaded only to be thrown away; a body that turns out longer
+	 * than announced (or unannounced) is stopped by on_body.
+	 */
+	if (resp->body.max > 0 && strcmp(req->method, "HEAD") != 0)
+		SETOPT(h, CURLOPT_MAXFILESIZE_LARGE,
+		    (curl_off_t)resp->body.max);
 	if (strcmp(req->method, "GET") == 0) {
 		SETOPT(h, CURLOPT_HTTPGET, 1L);
 	} else if (strcmp(req->method, "HEAD") == 0) {
@@ -459,7 +467,7 @@ xfer_finish(struct curl_impl *c, struct xfer *x, const struct http_req *req,
 	if (!x->done || x->result == CURLE_ABORTED_BY_CALLBACK)
 		return err_set(e, ERR_CANCELED, "%s %s: canceled",
 		    req->method, path);
-	if (x->overflow) {
+	if (x->overflow || x->result == CURLE_FILESIZE_EXCEEDED) {
 		human_size(resp->body.max, size, sizeof size);
 		return err_set(e, ERR_PARSE, "%s %s: response body over %s",
 		    req->method, path, size);
