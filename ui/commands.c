@@ -19,7 +19,7 @@ const struct cmd_def cmd_defs[CMD__COUNT] = {
 
 static const char *const ctx_names[CTX__COUNT] = {
 	"tasks", "notes", "appointments", "detail", "list", "outbox", "help",
-	"global",
+	"usage", "global",
 };
 
 enum cmd_id

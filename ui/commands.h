@@ -18,9 +18,10 @@ enum cmd_ctx {
 	CTX_LIST = 1 << 4,
 	CTX_OUTBOX = 1 << 5,
 	CTX_HELP = 1 << 6,
-	CTX_GLOBAL = 1 << 7,
+	CTX_USAGE = 1 << 7,
+	CTX_GLOBAL = 1 << 8,
 };
-#define CTX__COUNT 8
+#define CTX__COUNT 9
 
 enum cmd_id {
 	CMD_NONE = -1,

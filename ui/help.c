@@ -32,6 +32,7 @@ static const struct {
 	{ CTX_APPTS, "Appointments tab" },
 	{ CTX_OUTBOX, "Outbox" },
 	{ CTX_HELP, "Help" },
+	{ CTX_USAGE, "Usage view" },
 	{ CTX_GLOBAL, "Everywhere" },
 };
 

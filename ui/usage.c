@@ -568,8 +568,8 @@ us_draw(struct screen *s, int y, int x, int h, int w, int focused)
 static unsigned
 us_contexts(struct screen *s)
 {
-	/* a scrolling page with nothing to select: the help page's keys */
-	return CTX_HELP;
+	/* a scrolling page with nothing to select */
+	return CTX_USAGE;
 }
 
 static void
