@@ -387,5 +387,17 @@ check "one line naming the note and the limit" \
 	one_err "$T/err" "GET /contacts/$ID: note $NOTE2M: body: 2097152 bytes, over the limit of 1048576"
 is "$(counts)" "$before" "the cache keeps what it had"
 is "$(g show "$ID" --json | jq_py 'len(j["notes"])')" "$notes_before" "the cached notes are unchanged"
+# The same limits hold for local writes: refused before anything is queued.
+before=$(counts)
+LONGTAG=$(head -c 5000 /dev/zero | tr '\0' t)
+g --offline tag add "$ID" "$LONGTAG" >"$T/out" 2>"$T/err"
+is "$?" 1 "tag add of a 5,000-byte tag is refused"
+check "one line naming the tag and the limit" \
+	one_err "$T/err" "tags[0]: 5000 bytes, over the limit of 4096"
+g --offline contact edit "$ID" --first "$LONGTAG" >"$T/out" 2>"$T/err"
+is "$?" 1 "contact edit with a 5,000-byte first name is refused"
+check "one line naming the contact and the field" \
+	one_err "$T/err" "contact $ID: firstName: 5000 bytes, over the limit of 4096"
+is "$(counts)" "$before" "nothing was queued or changed"
 check "cache integrity_check ok at the end" integrity_ok
 done_testing
