@@ -251,8 +251,8 @@ is_loopback(const struct sockaddr *sa)
 }
 
 /*
- * Plain http carries the token in the clear: it may only go to this
- * machine (the sandbox on loopback).  Checked on the address actually
+ * Plain http carries the token in the clear: it may only go to a
+ * loopback address (the sandbox).  Checked on the address actually
  * connected to (a proxy's, if any), before the socket exists.
  */
 static curl_socket_t
@@ -392,7 +392,7 @@ human_size(size_t n, char *out, size_t outlen)
 }
 
 /*
- * What a TLS failure means to a person ("TLS certificate refused by"
+ * What a TLS failure means to a person ("TLS certificate refused for"
  * ...), or NULL when result is not one.  *refused: the certificate was
  * checked and refused, so a retry would fail the same way.
  */
