@@ -321,8 +321,7 @@ enum {
 	XS_WALK,			/* 4 slots: rids in list order */
 	XS_TEXT = XS_WALK + 4,		/* one row's indexed text, by rid */
 	XS_FETCH,			/* one row's ROW_COLS, by rid */
-	XS_FLAT,			/* 2: all matches sorted, one pass */
-	XS_MARKS = XS_FLAT + 2,		/* outbox entries per contact */
+	XS_MARKS,			/* outbox entries per contact */
 	XS__END
 };
 
@@ -925,17 +924,39 @@ slow:
 	return buf_take(&b);
 }
 
-/* Column values of a ROW_COLS row. */
+/*
+ * Column values of a ROW_COLS row.  The strings share one allocation
+ * that r->id starts (a list of thousands of rows spent a fifth of its
+ * time in malloc); rows_clear frees it.
+ */
 static void
 row_from_stmt(sqlite3_stmt *st, struct cache_row *r)
 {
-	r->id = cache_col(st, 0);
-	r->name = cache_col(st, 1);
-	r->email = cache_col(st, 2);
-	r->phone = cache_col(st, 3);
-	r->company = cache_col(st, 4);
-	r->tags = tags_joined((const char *)sqlite3_column_text(st, 5));
-	r->sort_key = cache_col(st, 6);
+	static const int col[6] = { 0, 1, 2, 3, 4, 6 };
+	char **dst[7] = { &r->id, &r->name, &r->email, &r->phone,
+	    &r->company, &r->sort_key, &r->tags };
+	const char *src[7];
+	char *tags, *p;
+	size_t len[7], total = 0;
+
+	tags = tags_joined((const char *)sqlite3_column_text(st, 5));
+	for (int i = 0; i < 6; i++)
+		src[i] = (const char *)sqlite3_column_text(st, col[i]);
+	src[6] = tags;
+	if (src[0] == NULL)
+		src[0] = "";
+	for (int i = 0; i < 7; i++) {
+		len[i] = src[i] != NULL ? strlen(src[i]) + 1 : 0;
+		total += len[i];
+	}
+	p = xmalloc(total);
+	for (int i = 0; i < 7; i++) {
+		*dst[i] = src[i] != NULL ? p : NULL;
+		if (src[i] != NULL)
+			memcpy(p, src[i], len[i]);
+		p += len[i];
+	}
+	free(tags);
 	r->pending = sqlite3_column_int(st, 7);
 	r->failed = sqlite3_column_int(st, 8);
 	r->never_synced = sqlite3_column_int(st, 9);
@@ -1096,8 +1117,9 @@ lq_free(struct lq *l)
 
 /*
  * Up to limit rids matching l (a search, no tag) after key in list order
- * (before it, nearest first, when desc).  *use_sql: the matches are few,
- * or (*use_sql == 2) all of them fit in limit: SQL sorts them instead.
+ * (before it, nearest first, when desc).  *use_sql: the matches are few:
+ * SQL sorts them instead; *use_sql == 2: all of them fit in limit, the
+ * rids are every match in rid order (see sort_after).
  */
 static int
 search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
@@ -1127,7 +1149,14 @@ search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
 	if (rc)
 		return rc;
 	if (!desc && ls->nmatch <= limit) {
-		/* every match is wanted (list): sort them in one pass */
+		/* Every match is wanted (list): all of them in rid order,
+		 * which is file order; the caller sorts the rows. */
+		size_t cap = 0;
+
+		for (size_t w = 0; w < ls->nwords; w++)
+			for (uint64_t b = ls->bits[w]; b != 0; b &= b - 1)
+				rids_push(rids, nr, &cap, (long long)(w * 64 +
+				    (size_t)__builtin_ctzll(b)));
 		*use_sql = 2;
 		return 0;
 	}
@@ -1215,28 +1244,37 @@ snap_end(struct cache *c, int began)
 		sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL);
 }
 
-/* Every match of match after key (NULL: from the start), in list order. */
-static sqlite3_stmt *
-flat_stmt(struct cache *c, const char *match, const char *key,
-    struct err *e)
+/* Free the strings of rows[0 .. n). */
+static void
+rows_clear(struct cache_row *rows, size_t n)
 {
-	static const char *const sql[2] = {
-		"SELECT " ROW_COLS " FROM contacts c WHERE c.deleted = 0 AND "
-		    "c.rid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts "
-		    "MATCH ?1) ORDER BY c.sort_key",
-		"SELECT " ROW_COLS " FROM contacts c WHERE c.deleted = 0 AND "
-		    "c.rid IN (SELECT rowid FROM contacts_fts WHERE contacts_fts "
-		    "MATCH ?1) AND c.sort_key > ?2 ORDER BY c.sort_key",
-	};
-	sqlite3_stmt *st = xstmt(c, XS_FLAT + (key != NULL),
-	    sql[key != NULL], e);
+	for (size_t i = 0; i < n; i++)
+		free(rows[i].id);	/* and the others, in its block */
+}
 
-	if (st != NULL) {
-		cache_bind(st, 1, match);
-		if (key != NULL)
-			cache_bind(st, 2, key);
-	}
-	return st;
+static int
+row_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct cache_row *)a)->sort_key,
+	    ((const struct cache_row *)b)->sort_key);
+}
+
+/* Sort rows into list order and drop those not after key (NULL: none). */
+static void
+sort_after(struct cache_row *rows, size_t *n, const char *key)
+{
+	size_t skip = 0;
+
+	if (*n == 0)
+		return;
+	qsort(rows, *n, sizeof *rows, row_key_cmp);
+	while (key != NULL && skip < *n && strcmp(rows[skip].sort_key, key) <= 0)
+		skip++;
+	if (skip == 0)
+		return;
+	rows_clear(rows, skip);
+	memmove(rows, rows + skip, (*n - skip) * sizeof *rows);
+	*n -= skip;
 }
 
 struct mark {
@@ -1346,8 +1384,12 @@ list_rows_in(struct cache *c, const struct cache_query *q, enum lmode m,
 
 		rc = search_rids(c, &l, desc, key, limit, &rids, &nr, &use_sql,
 		    e);
-		if (rc == 0 && !use_sql)
+		if (rc == 0 && use_sql != 1)
 			rc = fetch_rows(c, rids, nr, rows, n, e);
+		if (rc == 0 && use_sql == 2) {
+			sort_after(*rows, n, key);
+			use_sql = 0;
+		}
 		free(rids);
 		if (rc) {
 			lq_free(&l);
@@ -1355,16 +1397,11 @@ list_rows_in(struct cache *c, const struct cache_query *q, enum lmode m,
 		}
 	}
 	if (use_sql) {
-		if (use_sql == 2) {
-			st = flat_stmt(c, l.match, key, e);
-		} else {
-			st = lq_stmt(c, &l, m, e);
-			if (st != NULL) {
-				bind_named(st, ":k", key);
-				sqlite3_bind_int(st,
-				    sqlite3_bind_parameter_index(st, ":lim"),
-				    limit);
-			}
+		st = lq_stmt(c, &l, m, e);
+		if (st != NULL) {
+			bind_named(st, ":k", key);
+			sqlite3_bind_int(st,
+			    sqlite3_bind_parameter_index(st, ":lim"), limit);
 		}
 		if (st == NULL) {
 			lq_free(&l);
@@ -1426,15 +1463,7 @@ cache_list_before(struct cache *c, const struct cache_query *q,
 void
 cache_rows_free(struct cache_row *rows, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(rows[i].id);
-		free(rows[i].name);
-		free(rows[i].email);
-		free(rows[i].phone);
-		free(rows[i].company);
-		free(rows[i].tags);
-		free(rows[i].sort_key);
-	}
+	rows_clear(rows, n);
 	free(rows);
 }
 
