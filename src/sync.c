@@ -406,7 +406,9 @@ pull_contact_retry(struct sync *s, const char *id, struct err *e)
 	for (int i = 0; i < STEP_TRIES; i++) {
 		err_clear(e);
 		rc = pull_contact(s, id, e);
-		if (rc == 0 || !err_is_transient(rc) || rc == ERR_OFFLINE)
+		/* A refused certificate (no_retry) will be refused again. */
+		if (rc == 0 || !err_is_transient(rc) || e->no_retry ||
+		    rc == ERR_OFFLINE)
 			break;
 		if (nap(s, step_backoff(s, i)) != 0)
 			return err_set(e, ERR_CANCELED, "sync cancelled");
@@ -430,7 +432,7 @@ search_retry(struct sync *s, const char *req, struct buf *body,
 			if (rc)
 				err_prefix(e, "POST /contacts/search");
 		}
-		if (rc == 0 || !err_is_transient(rc))
+		if (rc == 0 || !err_is_transient(rc) || e->no_retry)
 			break;
 		if (nap(s, step_backoff(s, i)) != 0)
 			return err_set(e, ERR_CANCELED, "sync cancelled");

@@ -458,8 +458,8 @@ test_retries(void)
 	big[HTTP_BODY_MAX + 1] = '\0';
 	http_fake_push_raw(f.fake, 200, NULL, big, HTTP_BODY_MAX + 1);
 	free(big);
-	is_int(api_get_notes(f.api, CID, &out, &e), ERR_PARSE,
-	    "body over 32 MB is ERR_PARSE");
+	is_int(api_get_notes(f.api, CID, &out, &e), ERR_TOOBIG,
+	    "body over 32 MB is ERR_TOOBIG (permanent)");
 	ok(strstr(e.msg, "response body over 32 MB") != NULL, "message says so");
 	is_int(http_fake_count(f.fake), 1, "and is not retried");
 	buf_free(&out);
