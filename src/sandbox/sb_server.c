@@ -790,8 +790,10 @@ control(struct sb_server *s, struct MHD_Connection *conn, struct creq *c,
 		s->total = s->rate_limited = s->dropped = 0;
 		memset(s->by_status, 0, sizeof(s->by_status));
 		memset(s->by_fault, 0, sizeof(s->by_fault));
-		memset(s->route_counts, 0, s->nroutes *
-		    sizeof(*s->route_counts));
+		/* No route counted yet: nothing allocated to clear. */
+		if (s->route_counts != NULL)
+			memset(s->route_counts, 0, s->nroutes *
+			    sizeof(*s->route_counts));
 		pthread_mutex_unlock(&s->mu);
 		body = xstrdup("{\"ok\":true}");
 	} else if (strcmp(url, "/_sandbox/down") == 0 &&

@@ -13,6 +13,14 @@ ok $? "--help lists the options"
 "$GHLTERM_SANDBOX" --rate-limit nonsense >/dev/null 2>&1
 is $? 2 "a bad option value exits 2"
 
+# reset-stats before any API request (no route counted yet) once wrote
+# through a NULL pointer: under UBSan that killed the sandbox.
+sb_start --contacts 3 || exit 1
+curl -s -X POST "$SB_URL/_sandbox/reset-stats" | grep -q '"ok":true'
+ok $? "reset-stats before any request answers"
+curl -s "$SB_URL/_sandbox/stats" | grep -q '"requests":0'
+ok $? "and the sandbox is still up"
+
 LOG="$SB_TMP/req.log"
 sb_start --contacts 50 --rate-limit 5/6000 --token alpha-secret-token \
     --token gamma-secret-token --token beta-secret-token:readonly --log "$LOG" || exit 1
