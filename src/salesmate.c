@@ -344,6 +344,16 @@ sm_call(struct sm_client *c, const char *method, const char *path,
 			break;
 		if (rc) {
 			/* e names method and path already (http.h). */
+			if (rc == ERR_PARSE) {
+				/* The body was over HTTP_BODY_MAX: it will be
+				 * again.  Permanent, as in the API client. */
+				rc = ERR_TOOBIG;
+				e->code = ERR_TOOBIG;
+				res->unknown = create;	/* it may have been made */
+				break;
+			}
+			if (e->no_retry)	/* a refused certificate */
+				break;
 			if (create) {
 				res->unknown = 1;
 				break;

@@ -107,6 +107,24 @@ main(void)
 	rc = sm_call(c, "GET", "/apis/core/v4/users", NULL, 0, &r, &e);
 	is_int(rc, ERR_PARSE, "HTML 200 is an error");
 
+	/* A body over the cap is permanent: one request, no retries. */
+	{
+		size_t before = http_fake_count(f);
+		char *big = malloc(HTTP_BODY_MAX + 2);
+
+		memset(big, ' ', HTTP_BODY_MAX + 1);
+		big[HTTP_BODY_MAX + 1] = '\0';
+		http_fake_push_raw(f, 200, NULL, big, HTTP_BODY_MAX + 1);
+		http_fake_push_raw(f, 200, NULL, big, HTTP_BODY_MAX + 1);
+		http_fake_push_raw(f, 200, NULL, big, HTTP_BODY_MAX + 1);
+		free(big);
+		rc = sm_call(c, "GET", "/apis/core/v4/users", NULL, 0, &r, &e);
+		is_int(rc, ERR_TOOBIG, "body over 32 MB is ERR_TOOBIG");
+		is_int((int)(http_fake_count(f) - before), 1,
+		    "and is not retried");
+		http_fake_reset(f);
+	}
+
 	/* Auth, permission, link, validation. */
 	http_fake_push(f, 401, NULL, "{\"Status\":\"failure\",\"Error\":{"
 	    "\"Name\":\"AuthenticationFailed\",\"Message\":\"Invalid access "
