@@ -1324,8 +1324,7 @@ paging_fault(const struct sb_api_req *q, const struct sb_view *v,
 	if (v->n == 0)
 		return SB_PF_NONE;
 	if ((lap > 0 && q->endless) || (q->pfault == SB_PF_ENDLESS &&
-	    page == 0 &&
-	    end == v->n)) {
+	    page == 0 && end == v->n)) {
 		*n = lim;
 		return SB_PF_ENDLESS;
 	}
