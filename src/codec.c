@@ -615,7 +615,7 @@ static const struct entity_ops appt_ops = {
  */
 static int
 dec_list(const cJSON *root, const char *key, const struct entity_ops *ops,
-    size_t max, void **v, size_t *n, struct err *e)
+    size_t max, void **v, size_t *n, size_t *skipped, struct err *e)
 {
 	const cJSON *arr, *it;
 	unsigned char *out = NULL;
@@ -654,13 +654,34 @@ dec_list(const cJSON *root, const char *key, const struct entity_ops *ops,
 		i++;
 	}
 	for (i = 0; i < cnt; i++) {
-		rc = ops->check(out + i * ops->size, e);
-		if (rc) {
+		struct err ie;
+
+		err_clear(&ie);
+		rc = ops->check(out + i * ops->size, &ie);
+		if (rc == 0)
+			continue;
+		if (skipped == NULL) {
+			if (e != NULL)
+				*e = ie;
 			for (size_t j = 0; j < cnt; j++)
 				ops->free(out + j * ops->size);
 			free(out);
 			return rc;
 		}
+		/* A page goes on without the item; the first one's reason
+		 * is kept in e for the caller to report. */
+		if (*skipped == 0 && e != NULL)
+			*e = ie;
+		(*skipped)++;
+		ops->free(out + i * ops->size);
+		memmove(out + i * ops->size, out + (i + 1) * ops->size,
+		    (cnt - i - 1) * ops->size);
+		cnt--;
+		i--;
+	}
+	if (cnt == 0) {
+		free(out);
+		out = NULL;
 	}
 	*v = out;
 	*n = cnt;
@@ -743,7 +764,7 @@ listed(const char *json, size_t len, const char *key,
 	root = parse_object(json, len, e);
 	if (root == NULL)
 		return ERR_PARSE;
-	rc = dec_list(root, key, ops, (size_t)-1, v, n, e);
+	rc = dec_list(root, key, ops, (size_t)-1, v, n, NULL, e);
 	cJSON_Delete(root);
 	return rc;
 }
@@ -928,8 +949,11 @@ dec_page(const char *json, size_t len, struct contact_page *pg,
 			arena_reset(scratch);
 		return ERR_PARSE;
 	}
+	err_clear(&pg->skip_err);
 	rc = dec_list(root, "contacts", &contact_ops, CODEC_MAX_PAGE, &v,
-	    &pg->n, e);
+	    &pg->n, &pg->skipped, &pg->skip_err);
+	if (rc && e != NULL)
+		*e = pg->skip_err;
 	if (rc)
 		goto out;
 	pg->v = v;

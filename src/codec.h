@@ -107,6 +107,10 @@ int	 codec_succeeded(const char *json, size_t len, enum tri *ok,
 struct contact_page {
 	struct contact	*v;	/* owned array of n contacts */
 	size_t		 n;
+	/* Contacts left out for breaking a limit (codec.h CODEC_MAX_*);
+	 * skip_err says why the first one was. */
+	size_t		 skipped;
+	struct err	 skip_err;
 	long		 total;
 	long		 count;
 	char		*search_after;

@@ -59,6 +59,8 @@ struct sync {
 	atomic_bool		 cancel;	/* shared with the api's transfers */
 	struct sync_progress	 p;
 	struct backoff_rng	 rng;
+	long			 skipped;	/* contacts left out (limits) */
+	struct err		 skip_first;	/* and why the first was */
 };
 
 static void	init_poll_cursor(struct sync *);
@@ -431,6 +433,9 @@ search_retry(struct sync *s, const char *req, struct buf *body,
 			    scratch, e);
 			if (rc)
 				err_prefix(e, "POST /contacts/search");
+			else if (page->skipped > 0)
+				err_prefix(&page->skip_err,
+				    "POST /contacts/search");
 		}
 		if (rc == 0 || !err_is_transient(rc) || e->no_retry)
 			break;
@@ -534,7 +539,7 @@ pager_next(struct pager *pg, struct contact_page *page, struct err *e)
 	free(req);
 	if (rc)
 		return rc;
-	if (page->n == 0) {
+	if (page->n == 0 && page->skipped == 0) {
 		pg->end = 1;
 		return 0;
 	}
@@ -562,11 +567,11 @@ pager_next(struct pager *pg, struct contact_page *page, struct err *e)
 		return err_set(e, ERR_PARSE, "POST /contacts/search: %ld pages "
 		    "for %ld contacts; the page list does not end; stopping",
 		    pg->pages, page->total);
-	pg->seen += (long)page->n;
+	pg->seen += (long)(page->n + page->skipped);
 	free(pg->prev);
 	pg->prev = pg->cursor;
 	pg->cursor = xstrdup(page->search_after);
-	if (page->n < (size_t)page_limit() && (!pg->full ||
+	if (page->n + page->skipped < (size_t)page_limit() && (!pg->full ||
 	    (page->total >= 0 && pg->seen >= page->total)))
 		pg->end = 1;
 	return 0;
@@ -795,6 +800,29 @@ log_failure(struct sync *s, const char *kind, const char *contact_id,
 	alert_failure(s->cfg, kind, contact_id, NULL, e->http_status, e->msg);
 }
 
+/*
+ * Contacts of a page that break a limit (a 2,000-tag contact, a 5 KB
+ * name) are left out so that one bad record cannot stop every full sync;
+ * the first one's reason goes to the sync log and the alert hook.
+ */
+static void
+report_skipped(struct sync *s, const struct contact_page *page)
+{
+	struct err e = page->skip_err;
+
+	if (s->skipped == 0)
+		s->skip_first = page->skip_err;
+	s->skipped += (long)page->skipped;
+	if (page->skipped > 1)
+		snprintf(e.msg + strlen(e.msg), sizeof e.msg - strlen(e.msg),
+		    " (and %zu more contacts of the page); left out",
+		    page->skipped - 1);
+	else
+		snprintf(e.msg + strlen(e.msg), sizeof e.msg - strlen(e.msg),
+		    "; left out");
+	log_failure(s, "sync", NULL, &e);
+}
+
 static int sync_outbox_quiet(struct sync *, const char *);
 
 /*
@@ -904,6 +932,7 @@ sync_all(struct sync *s, int deep, struct err *e)
 		free(v);
 	}
 	pager_init(&pg, s, "dateAdded", NULL, 1, cursor, done);
+	s->skipped = 0;
 	if (cursor != NULL) {
 		/* A stored cursor that is not an array: start over. */
 		if ((req = pager_request(&pg)) == NULL) {
@@ -932,8 +961,10 @@ sync_all(struct sync *s, int deep, struct err *e)
 	for (;;) {
 		rc = threaded ? pf_next(s, &pf, &page, e) :
 		    pager_next(&pg, &page, e);
-		if (rc || page.n == 0)
+		if (rc || (page.n == 0 && page.skipped == 0))
 			break;
+		if (page.skipped > 0)
+			report_skipped(s, &page);
 
 		/* The page and the cursor after it commit together. */
 		rc = cache_begin(s->cache, e);
@@ -1027,6 +1058,11 @@ sync_all(struct sync *s, int deep, struct err *e)
 	} else if (rc != ERR_CANCELED) {
 		log_failure(s, "sync", NULL, e);
 	}
+	/* Everything else is in: the walk still fails, naming the first
+	 * contact left out (each was logged as it went). */
+	if (rc == 0 && s->skipped > 0)
+		rc = err_set(e, ERR_INVALID, "%ld contact%s left out: %s",
+		    s->skipped, s->skipped == 1 ? "" : "s", s->skip_first.msg);
 	contact_page_free(&page);
 	pager_free(&pg);
 	s->p.phase = NULL;
@@ -1094,8 +1130,10 @@ sync_poll(struct sync *s, struct err *e)
 	s->p.total = -1;
 	for (;;) {
 		rc = pager_next(&pg, &page, e);
-		if (rc || page.n == 0)
+		if (rc || (page.n == 0 && page.skipped == 0))
 			break;
+		if (page.skipped > 0)
+			report_skipped(s, &page);
 		rc = cache_begin(s->cache, e);
 		if (rc)
 			break;

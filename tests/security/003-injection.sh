@@ -355,13 +355,18 @@ is "$?" 1 "sync of the 2,000-tag contact fails"
 check "one line naming the endpoint, contact and field" \
 	one_err "$T/err" "sync $BIG: GET /contacts/$BIG: contact $BIG: tags: 2000 tags, over the limit of 1000"
 is "$(counts)" "$before" "nothing of it was cached"
+http POST /contacts/ '{"locationId":"'$LOC'","firstName":"Afterbig","lastName":"Zz"}' >/dev/null
 g sync --all >"$T/out" 2>"$T/err"
-is "$?" 1 "sync --all stops at the page holding it"
+is "$?" 1 "sync --all fails, naming the contact it left out"
 check "sync --all: one line naming the search page and the contact" \
-	one_err "$T/err" "POST /contacts/search: contact $BIG: tags: 2000 tags"
-check "cache integrity_check ok after the refused page" integrity_ok
+	one_err "$T/err" "sync --all: 1 contact left out: POST /contacts/search: contact $BIG: tags: 2000 tags"
+check "cache integrity_check ok after the refused contact" integrity_ok
 is "$(g list --json | jq_py 'len([c for c in j if c["id"] == "'"$BIG"'"])')" 0 \
 	"the refused contact is not in the cache"
+is "$(g list --json | jq_py 'len([c for c in j if c["firstName"] == "Afterbig"])')" 1 \
+	"the rest of the walk went on: a contact created after it is cached"
+check "the left-out contact is in the failure log" \
+	sh -c "GHL_TOKEN=sandbox-token '$GHLTERM' --offline --cache '$CACHE' log --failed | grep -q 'contact $BIG: tags: 2000 tags'"
 http DELETE "/contacts/$BIG" >/dev/null
 g sync --all >"$T/out" 2>"$T/err"
 is "$?" 0 "with it gone, sync --all works again"

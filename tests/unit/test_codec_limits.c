@@ -281,15 +281,20 @@ test_page(void)
 	contact_page_free(&pg);
 	free(j);
 
-	/* One contact over a limit refuses the whole page. */
+	/* One contact over a limit is left out of its page, with the
+	 * reason: one bad record must not stop every full sync. */
 	big = contact_json(10, 1500, 2);
-	j = xasprintf("{\"contacts\":[{\"id\":\"ok1\"},%s,{\"id\":\"ok2\"}],"
-	    "\"count\":3}", big);
+	j = xasprintf("{\"contacts\":[{\"id\":\"ok1\"},%s,{\"id\":\"ok2\","
+	    "\"searchAfter\":[2,\"ok2\"]}],\"count\":3}", big);
 	err_clear(&e);
-	rc = codec_list_page(j, strlen(j), &pg, &e);
-	ok(rc == ERR_INVALID && pg.n == 0 && pg.v == NULL &&
-	    strstr(e.msg, "contact c1: tags: 1500 tags") != NULL,
-	    "one contact with 1500 tags refuses the page (%s)", e.msg);
+	rc = codec_search_page(j, strlen(j), &pg, &e);
+	ok(rc == 0 && pg.n == 2 && pg.skipped == 1 &&
+	    strcmp(pg.v[0].id, "ok1") == 0 && strcmp(pg.v[1].id, "ok2") == 0,
+	    "a contact with 1500 tags is left out of the page, the rest kept");
+	ok(strstr(pg.skip_err.msg, "contact c1: tags: 1500 tags") != NULL &&
+	    pg.skip_err.code == ERR_INVALID,
+	    "the page says why (%s)", pg.skip_err.msg);
+	is_str(pg.search_after, "[2,\"ok2\"]", "the cursor is the page's");
 	contact_page_free(&pg);
 	free(j);
 	free(big);
