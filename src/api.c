@@ -63,6 +63,7 @@ struct call {
 	const char	*body;		/* may be NULL */
 	enum retry	 retry;
 	int		 write;		/* needs contacts.write */
+	int		 empty_id;	/* an id is "": no such resource */
 };
 
 enum verdict { V_OK, V_FAIL, V_RETRY, V_REFRESH };
@@ -229,7 +230,19 @@ expand(const char *tmpl, const char *const *ids)
 	buf_init(&b, 0);
 	for (const char *p = tmpl; *p != '\0';) {
 		if (*p == ':') {
-			urlenc_buf(&b, ids[k++]);
+			const char *id = ids[k++];
+
+			/*
+			 * "." and ".." are dot-segments: libcurl (and any
+			 * server) would resolve them, so GET /contacts/..
+			 * reached GET /.  Encoded dots are plain data.
+			 */
+			if (id != NULL && strcmp(id, ".") == 0)
+				buf_append(&b, "%2E", 3);
+			else if (id != NULL && strcmp(id, "..") == 0)
+				buf_append(&b, "%2E%2E", 6);
+			else
+				urlenc_buf(&b, id);
 			p += strcspn(p, "/");
 			continue;
 		}
@@ -247,6 +260,9 @@ call_init(struct call *c, const char *method, const char *tmpl,
 	c->method = method;
 	c->tmpl = tmpl;
 	c->path = expand(tmpl, ids);
+	for (size_t i = 0; ids[i] != NULL; i++)
+		if (ids[i][0] == '\0')
+			c->empty_id = 1;
 	c->contact_id = contact_id;
 	c->body = body;
 	c->retry = retry;
@@ -660,7 +676,12 @@ call(struct api *a, struct call *c, struct buf *out, struct err *e)
 
 	err_clear(e);
 	memset(&a->last, 0, sizeof a->last);
-	rc = run(a, c, 1, 0, out, e);
+	/* "/contacts/" + "" would be another endpoint (the list). */
+	if (c->empty_id)
+		rc = err_set(e, ERR_INVALID, "%s %s: empty id", c->method,
+		    c->tmpl);
+	else
+		rc = run(a, c, 1, 0, out, e);
 	call_free(c);
 	return rc;
 }
@@ -1000,7 +1021,8 @@ api_get_contact_bundle(struct api *a, const char *id,
 		    RETRY_SAFE);
 		http_resp_init(&resp[i]);
 	}
-	prc = fresh_token(a, &e[0]);
+	prc = c[0].empty_id ? err_set(&e[0], ERR_INVALID, "GET %s: empty "
+	    "id", c[0].tmpl) : fresh_token(a, &e[0]);
 	if (prc == 0)
 		prc = pace(a, &c[0], API_BUNDLE_N, &e[0]);
 	if (prc != 0) {

@@ -281,6 +281,22 @@ test_errors(void)
 
 	fx_open(&f, NULL);
 	buf_init(&out, 0);
+
+	/* Ids that would name another resource: "" (GET /contacts/ is the
+	 * list) is refused before sending; "." and ".." go out encoded, so
+	 * neither libcurl nor the server resolves them as dot-segments. */
+	is_int(api_get_contact(f.api, "", &out, &e), ERR_INVALID,
+	    "empty id refused");
+	is_str(e.msg, "GET /contacts/:contactId: empty id", "message says so");
+	is_int((int)http_fake_count(f.fake), 0, "nothing sent for it");
+	http_fake_push(f.fake, 404, NULL, "{\"message\":\"nope\"}");
+	api_get_notes(f.api, "..", &out, &e);
+	is_str(url(&f, 0), BASE "/contacts/%2E%2E/notes", "'..' encoded");
+	http_fake_push(f.fake, 404, NULL, "{\"message\":\"nope\"}");
+	api_get_contact(f.api, ".", &out, &e);
+	is_str(url(&f, 1), BASE "/contacts/%2E", "'.' encoded");
+	http_fake_reset(f.fake);
+
 	http_fake_push(f.fake, 404, NULL,
 	    "{\"statusCode\":404,\"message\":\"Contact not found\"}");
 	is_int(api_get_contact(f.api, CID, &out, &e), ERR_NOTFOUND, "404");
