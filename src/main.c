@@ -24,6 +24,7 @@
 #include "err.h"
 #include "log.h"
 #include "sandbox_spawn.h"
+#include "termsafe.h"
 #include "ui.h"
 #include "xmalloc.h"
 
@@ -59,12 +60,15 @@ static int
 usage_error(const char *fmt, ...)
 {
 	va_list ap;
+	char msg[1024], *safe;
 
-	fprintf(stderr, PROG ": ");
+	/* What was typed goes back to the terminal: made inert first. */
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see '" PROG " --help')\n");
+	safe = termsafe(msg, (size_t)-1, 0);
+	fprintf(stderr, PROG ": %s (see '" PROG " --help')\n", safe);
+	free(safe);
 	return CLI_USAGE;
 }
 

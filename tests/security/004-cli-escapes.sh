@@ -246,4 +246,13 @@ while read -r st what; do
 	ok $? "$what"
 done <"$T/results"
 is "$(grep -c . "$T/results")" 69 "every check ran"
+
+# What the user typed comes back in usage errors: inert there too.
+"$GHLTERM" "--bogus$(printf '\033]0;PWNED\007')" >/dev/null 2>"$T/u1"
+is "$?" 2 "unknown option: usage error"
+"$GHLTERM" "$(printf 'nope\033[2J\302\233')" >/dev/null 2>"$T/u2"
+is "$?" 2 "unknown command: usage error"
+check "usage errors carry no ESC or C1 byte" \
+	sh -c "! LC_ALL=C grep -q \"\$(printf '[\033\302]')\" '$T/u1' '$T/u2'"
+check "and show them visibly" grep -q '\^\[\]0;PWNED' "$T/u1"
 done_testing
