@@ -1180,9 +1180,11 @@ lq_stmt(struct cache *c, const struct lq *l, enum lmode m, struct err *e)
 	return st;
 }
 
-/* The page cache a list or search call reads through (SQLite's default,
- * in KiB). */
+/* The page cache a list or search call reads through, in KiB (SQLite's
+ * default size). */
 #define SCAN_CACHE_KB	2000
+#define STR_(x)		#x
+#define STR(x)		STR_(x)
 
 /*
  * A list or search call reads each page about once (the sort index
@@ -1207,8 +1209,8 @@ scan_begin(struct cache *c)
 	kb = was < 0 ? -was : was * (sqlite3_int64)4;
 	if (kb <= SCAN_CACHE_KB)
 		return 0;
-	if (sqlite3_exec(c->db, "PRAGMA cache_size = -2000", NULL, NULL,
-	    NULL) != SQLITE_OK)
+	if (sqlite3_exec(c->db, "PRAGMA cache_size = -" STR(SCAN_CACHE_KB),
+	    NULL, NULL, NULL) != SQLITE_OK)
 		return 0;
 	return was;
 }
