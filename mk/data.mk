@@ -9,6 +9,11 @@ tests_unit_test_codec_CPPFLAGS = $(AM_CPPFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)
 tests_unit_test_codec_LDADD = $(CORE_LIBS)
 TESTS += tests/unit/test_codec
 
+check_PROGRAMS += tests/unit/test_cache_search
+tests_unit_test_cache_search_SOURCES = tests/unit/test_cache_search.c
+tests_unit_test_cache_search_LDADD = $(CORE_LIBS)
+TESTS += tests/unit/test_cache_search
+
 check_PROGRAMS += tests/unit/test_arena
 tests_unit_test_arena_SOURCES = tests/unit/test_arena.c
 tests_unit_test_arena_LDADD = $(CORE_LIBS)
