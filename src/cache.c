@@ -681,6 +681,14 @@ cache_rollback(struct cache *c)
 }
 
 void
+cache_small(struct cache *c)
+{
+	/* 4 MB: the browser's reads are a few pages a screen, and the
+	 * list and search keep their own 2 MB while they run. */
+	exec_sql(c, "PRAGMA cache_size = -4096", NULL);
+}
+
+void
 cache_bulk(struct cache *c, int on)
 {
 	/*

@@ -731,6 +731,7 @@ ui_run(const struct conf *cfg, long max_frames, struct err *e)
 	rc = cache_open(&a->cache, cfg->cache_path, e);
 	if (rc)
 		return 1;
+	cache_small(a->cache);	/* issue 6: RSS bounded at 1M contacts */
 	/* the header reads the mirror state; listen's tables may be new */
 	cache_mirror_migrate(cache_sqlite(a->cache));
 	cache_live_init(a->cache, NULL);
