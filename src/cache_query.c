@@ -132,15 +132,73 @@ appt_from_row(sqlite3_stmt *st, struct appt *a)
 	a->raw = cache_col(st, 10);
 }
 
-int
-cache_get_tasks(struct cache *c, const char *cid, struct task **v, size_t *n,
-    struct err *e)
+/* How get_children reads one kind of a contact's children. */
+struct child_kind {
+	enum cache_q	 q;
+	size_t		 size;
+	const char	*what;
+	void		(*from_row)(sqlite3_stmt *, void *);
+	void		(*free_v)(void *, size_t);
+};
+
+static void
+task_row(sqlite3_stmt *st, void *p)
 {
-	sqlite3_stmt *st = cache_stmt(c, Q_TASK_LIST, e);
+	task_from_row(st, p);
+}
+
+static void
+note_row(sqlite3_stmt *st, void *p)
+{
+	note_from_row(st, p);
+}
+
+static void
+appt_row(sqlite3_stmt *st, void *p)
+{
+	appt_from_row(st, p);
+}
+
+static void
+tasks_drop(void *v, size_t n)
+{
+	tasks_free(v, n);
+}
+
+static void
+notes_drop(void *v, size_t n)
+{
+	notes_free(v, n);
+}
+
+static void
+appts_drop(void *v, size_t n)
+{
+	appts_free(v, n);
+}
+
+static const struct child_kind task_kind = {
+	Q_TASK_LIST, sizeof(struct task), "get tasks", task_row, tasks_drop,
+};
+static const struct child_kind note_kind = {
+	Q_NOTE_LIST, sizeof(struct note), "get notes", note_row, notes_drop,
+};
+static const struct child_kind appt_kind = {
+	Q_APPT_LIST, sizeof(struct appt), "get appointments", appt_row,
+	appts_drop,
+};
+
+/* The children of contact cid of one kind, in the statement's order. */
+static int
+get_children(struct cache *c, const struct child_kind *k, const char *cid,
+    void **vp, size_t *n, struct err *e)
+{
+	sqlite3_stmt *st = cache_stmt(c, k->q, e);
+	unsigned char *v = NULL;
 	size_t cap = 0;
 	int rc;
 
-	*v = NULL;
+	*vp = NULL;
 	*n = 0;
 	if (st == NULL)
 		return ERR_DB;
@@ -148,78 +206,51 @@ cache_get_tasks(struct cache *c, const char *cid, struct task **v, size_t *n,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 8;
-			*v = xreallocarray(*v, cap, sizeof **v);
+			v = xreallocarray(v, cap, k->size);
 		}
-		task_from_row(st, &(*v)[(*n)++]);
+		k->from_row(st, v + (*n)++ * k->size);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
-		tasks_free(*v, *n);
-		*v = NULL;
+		k->free_v(v, *n);
 		*n = 0;
-		return cache_dberr(c, e, "get tasks");
+		return cache_dberr(c, e, k->what);
 	}
+	*vp = v;
 	return 0;
+}
+
+int
+cache_get_tasks(struct cache *c, const char *cid, struct task **v, size_t *n,
+    struct err *e)
+{
+	void *p;
+	int rc = get_children(c, &task_kind, cid, &p, n, e);
+
+	*v = p;
+	return rc;
 }
 
 int
 cache_get_notes(struct cache *c, const char *cid, struct note **v, size_t *n,
     struct err *e)
 {
-	sqlite3_stmt *st = cache_stmt(c, Q_NOTE_LIST, e);
-	size_t cap = 0;
-	int rc;
+	void *p;
+	int rc = get_children(c, &note_kind, cid, &p, n, e);
 
-	*v = NULL;
-	*n = 0;
-	if (st == NULL)
-		return ERR_DB;
-	cache_bind(st, 1, cid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*v = xreallocarray(*v, cap, sizeof **v);
-		}
-		note_from_row(st, &(*v)[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		notes_free(*v, *n);
-		*v = NULL;
-		*n = 0;
-		return cache_dberr(c, e, "get notes");
-	}
-	return 0;
+	*v = p;
+	return rc;
 }
 
 int
 cache_get_appts(struct cache *c, const char *cid, struct appt **v, size_t *n,
     struct err *e)
 {
-	sqlite3_stmt *st = cache_stmt(c, Q_APPT_LIST, e);
-	size_t cap = 0;
-	int rc;
+	void *p;
+	int rc = get_children(c, &appt_kind, cid, &p, n, e);
 
-	*v = NULL;
-	*n = 0;
-	if (st == NULL)
-		return ERR_DB;
-	cache_bind(st, 1, cid);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*v = xreallocarray(*v, cap, sizeof **v);
-		}
-		appt_from_row(st, &(*v)[(*n)++]);
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		appts_free(*v, *n);
-		*v = NULL;
-		*n = 0;
-		return cache_dberr(c, e, "get appointments");
-	}
-	return 0;
+	*v = p;
+	return rc;
 }
 
 int
