@@ -182,6 +182,18 @@ test_open(void)
 		cache_close(c);
 	}
 
+	/* A new file has 8 KB pages (rows of ~1.5 KB pack five a page). */
+	{
+		sqlite3_stmt *st;
+
+		sqlite3_open(path, &db);
+		sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &st, NULL);
+		ok(sqlite3_step(st) == SQLITE_ROW &&
+		    sqlite3_column_int(st, 0) == 8192, "8 KB pages");
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+	}
+
 	/* A newer schema is refused with a clear message. */
 	sqlite3_open(path, &db);
 	sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
