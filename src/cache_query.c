@@ -134,7 +134,9 @@ appt_from_row(sqlite3_stmt *st, struct appt *a)
 
 /* How get_children reads one kind of a contact's children. */
 struct child_kind {
-	enum cache_q	 q;
+	enum cache_q	 q;		/* a contact's rows */
+	enum cache_q	 get_q;		/* one row by id */
+	const char	*noun;
 	size_t		 size;
 	const char	*what;
 	void		(*from_row)(sqlite3_stmt *, void *);
@@ -178,14 +180,16 @@ appts_drop(void *v, size_t n)
 }
 
 static const struct child_kind task_kind = {
-	Q_TASK_LIST, sizeof(struct task), "get tasks", task_row, tasks_drop,
+	Q_TASK_LIST, Q_TASK_GET, "task", sizeof(struct task), "get tasks",
+	task_row, tasks_drop,
 };
 static const struct child_kind note_kind = {
-	Q_NOTE_LIST, sizeof(struct note), "get notes", note_row, notes_drop,
+	Q_NOTE_LIST, Q_NOTE_GET, "note", sizeof(struct note), "get notes",
+	note_row, notes_drop,
 };
 static const struct child_kind appt_kind = {
-	Q_APPT_LIST, sizeof(struct appt), "get appointments", appt_row,
-	appts_drop,
+	Q_APPT_LIST, Q__COUNT, "appointment", sizeof(struct appt),
+	"get appointments", appt_row, appts_drop,
 };
 
 /* The children of contact cid of one kind, in the statement's order. */
@@ -253,52 +257,44 @@ cache_get_appts(struct cache *c, const char *cid, struct appt **v, size_t *n,
 	return rc;
 }
 
-int
-cache_get_task(struct cache *c, const char *id, struct task *out,
-    struct err *e)
+/* One child row by id into out (zeroed first); ERR_NOTFOUND names it. */
+static int
+get_child(struct cache *c, const struct child_kind *k, const char *id,
+    void *out, struct err *e)
 {
-	sqlite3_stmt *st = cache_stmt(c, Q_TASK_GET, e);
+	sqlite3_stmt *st = cache_stmt(c, k->get_q, e);
 	int rc;
 
-	memset(out, 0, sizeof *out);
+	memset(out, 0, k->size);
 	if (st == NULL)
 		return ERR_DB;
 	cache_bind(st, 1, id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		task_from_row(st, out);
+		k->from_row(st, out);
 		rc = 0;
 	} else if (rc == SQLITE_DONE) {
-		rc = err_set(e, ERR_NOTFOUND, "task %s is not in the cache", id);
+		rc = err_set(e, ERR_NOTFOUND, "%s %s is not in the cache",
+		    k->noun, id);
 	} else {
-		rc = cache_dberr(c, e, "get task");
+		rc = cache_dberr(c, e, k->noun);
 	}
 	sqlite3_reset(st);
 	return rc;
 }
 
 int
+cache_get_task(struct cache *c, const char *id, struct task *out,
+    struct err *e)
+{
+	return get_child(c, &task_kind, id, out, e);
+}
+
+int
 cache_get_note(struct cache *c, const char *id, struct note *out,
     struct err *e)
 {
-	sqlite3_stmt *st = cache_stmt(c, Q_NOTE_GET, e);
-	int rc;
-
-	memset(out, 0, sizeof *out);
-	if (st == NULL)
-		return ERR_DB;
-	cache_bind(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		note_from_row(st, out);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = err_set(e, ERR_NOTFOUND, "note %s is not in the cache", id);
-	} else {
-		rc = cache_dberr(c, e, "get note");
-	}
-	sqlite3_reset(st);
-	return rc;
+	return get_child(c, &note_kind, id, out, e);
 }
 
 int
