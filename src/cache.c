@@ -276,6 +276,12 @@ cache_col(sqlite3_stmt *st, int i)
 	return s != NULL ? xstrdup((const char *)s) : NULL;
 }
 
+char *
+cache_col_raw(sqlite3_stmt *st, int i)
+{
+	return cache_col(st, i);
+}
+
 enum tri
 cache_col_tri(sqlite3_stmt *st, int i)
 {
@@ -745,7 +751,7 @@ cache_contact_state(struct cache *c, const char *id, struct contact_state *out,
 		out->synced_at = sqlite3_column_int64(st, 1);
 		out->deleted = sqlite3_column_int(st, 2);
 		out->local = sqlite3_column_int(st, 3);
-		out->raw = cache_col(st, 4);
+		out->raw = cache_col_raw(st, 4);
 		out->tags = cache_col(st, 5);
 		out->dname = cache_col(st, 6);
 		out->email = cache_col(st, 7);

@@ -141,6 +141,11 @@ int		 cache_exec_stmt(struct cache *, sqlite3_stmt *, struct err *e,
 void		 cache_bind(sqlite3_stmt *, int i, const char *s);
 /* Column i as a new string, NULL for SQL NULL. */
 char		*cache_col(sqlite3_stmt *, int i);
+/*
+ * A contact's raw JSON from column i as a new string: stored as text, or
+ * packed by rawz (a blob); NULL for SQL NULL or a blob that does not unpack.
+ */
+char		*cache_col_raw(sqlite3_stmt *, int i);
 long long	 cache_now_ms(void);
 /* Column i as a tri-state (NULL = TRI_UNSET). */
 enum tri	 cache_col_tri(sqlite3_stmt *, int i);

@@ -52,7 +52,7 @@ contact_from_row(sqlite3_stmt *st, struct contact *out)
 	out->dnd = cache_col_tri(st, 9);
 	out->date_added = cache_col(st, 10);
 	out->date_updated = cache_col(st, 11);
-	out->raw = cache_col(st, 12);
+	out->raw = cache_col_raw(st, 12);
 }
 
 int
