@@ -106,6 +106,12 @@ struct cache {
 	 */
 	int		 ob_any;
 	/*
+	 * This connection prepared a change to state that exists only here
+	 * (the outbox, the mirror's maps, the schema...), not a copy of the
+	 * server's data: closing it checkpoints the WAL (see cache_close).
+	 */
+	int		 local_writes;
+	/*
 	 * FTS5 flushes its pending terms at every statement savepoint (any
 	 * statement with triggers or several rows), which made puts ten
 	 * times slower: index changes are queued and applied at commit.

@@ -732,6 +732,87 @@ test_scan_plan(void)
 	cache_close(c);
 }
 
+static long long
+fsize(const char *path)
+{
+	struct stat sb;
+
+	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
+}
+
+/*
+ * Closing leaves a small WAL of server data to the next opener (no
+ * checkpoint, no fsync); a user's write, a large WAL or a schema change
+ * make close checkpoint it into the database as before.
+ */
+static void
+test_close_policy(void)
+{
+	char db[400], wal[420];
+	struct cache *c = NULL;
+	struct contact got;
+	struct strv tags = { 0 };
+	struct err e;
+	long long entry = 0;
+	int rc;
+
+	snprintf(db, sizeof db, "%s/close.db", tmpdir);
+	snprintf(wal, sizeof wal, "%s-wal", db);
+	/* Opening a new file creates the schema: that close checkpoints. */
+	ok(cache_open(&c, db, &e) == 0, "close: open a new cache");
+	cache_close(c);
+	ok(fsize(wal) == -1, "close: after the schema, the WAL is folded in");
+
+	ok(cache_open(&c, db, &e) == 0, "close: reopen");
+	ok(put(c, "cl1", "Close", "Policy", NULL, NULL, NULL, "a", 1) == 0,
+	    "close: a synced contact put");
+	cache_close(c);
+	ok(fsize(wal) > 0, "close: server data only: the WAL is left "
+	    "(%lld bytes)", fsize(wal));
+
+	c = NULL;
+	ok(cache_open(&c, db, &e) == 0, "close: reopen with a WAL");
+	memset(&got, 0, sizeof got);
+	rc = c != NULL ? cache_get_contact(c, "cl1", &got, NULL, &e) : -1;
+	ok(rc == 0 && got.first_name != NULL &&
+	    strcmp(got.first_name, "Close") == 0,
+	    "close: the contact is read back from the WAL");
+	contact_free(&got);
+	strv_push(&tags, "vip");
+	ok(cache_tags_add(c, "cl1", &tags, &entry, &e) == 0 && entry > 0,
+	    "close: a user's write goes to the outbox");
+	strv_free(&tags);
+	cache_close(c);
+	ok(fsize(wal) == -1, "close: after an outbox write the WAL is "
+	    "checkpointed and removed");
+
+	/* A WAL over 4 MB is folded in even when it is all server data. */
+	c = NULL;
+	ok(cache_open(&c, db, &e) == 0, "close: reopen for a big write");
+	rc = cache_begin(c, &e);
+	for (int i = 0; rc == 0 && i < 3000; i++) {
+		char id[32], first[64];
+
+		snprintf(id, sizeof id, "big%05d", i);
+		snprintf(first, sizeof first, "Name%05d with some padding "
+		    "text to fill the pages", i);
+		rc = put(c, id, first, "Big", "big@example.test",
+		    "+15550001111", "Bulk Company Incorporated", "x,y,z", 1);
+	}
+	if (rc == 0)
+		rc = cache_commit(c, &e);
+	ok(rc == 0, "close: 3,000 contacts put");
+	cache_close(c);
+	ok(fsize(wal) == -1, "close: a WAL over 4 MB is checkpointed");
+	c = NULL;
+	ok(cache_open(&c, db, &e) == 0, "close: the cache opens after");
+	cache_close(c);
+	unlink(wal);
+	snprintf(wal, sizeof wal, "%s-shm", db);
+	unlink(wal);
+	unlink(db);
+}
+
 int
 main(void)
 {
@@ -747,6 +828,7 @@ main(void)
 	test_children();
 	test_scan_plan();
 	test_log_usage();
+	test_close_policy();
 	snprintf(cmd, sizeof cmd, "%s/a/b", tmpdir);
 	{
 		static const char *const f[] = { "cache.db", "cache.db-wal",
