@@ -61,6 +61,23 @@ struct sync {
 	struct backoff_rng	 rng;
 	long			 skipped;	/* contacts left out (limits) */
 	struct err		 skip_first;	/* and why the first was */
+	/*
+	 * While a contact's reads run (hold set), their usage rows wait
+	 * here and are written in the transaction that stores the contact:
+	 * one commit instead of one per response.
+	 */
+	int			 hold;
+	struct held_resp	*held;
+	size_t			 nheld, capheld;
+};
+
+/* A response whose usage row is still to be written. */
+struct held_resp {
+	char			*endpoint;
+	int			 status, attempt;
+	long long		 at;
+	int			 has_rl;
+	struct ratelimit_headers rl;
 };
 
 static void	init_poll_cursor(struct sync *);
@@ -141,22 +158,102 @@ static void	pf_queue_response(struct prefetch *, const char *endpoint,
 		    int status, int attempt, const struct ratelimit_headers *);
 static void	pf_queue_backoff(struct prefetch *, long ms);
 
+/* Whether a response carried rate-limit headers worth keeping. */
+static int
+has_limits(const struct ratelimit_headers *rl)
+{
+	return rl != NULL && (rl->max >= 0 || rl->remaining >= 0);
+}
+
+/* A response: count it for the progress report. */
+static void
+count_response(struct sync *s, int status, const struct ratelimit_headers *rl)
+{
+	s->p.requests++;
+	if (status == 429)
+		s->p.ratelimited++;
+	if (has_limits(rl)) {
+		s->p.rl_remaining = rl->remaining;
+		s->p.rl_max = rl->max;
+	}
+}
+
+/* Its usage row and rate-limit headers, in the open transaction if any. */
+static void
+store_response(struct sync *s, const char *endpoint, int status,
+    int attempt, long long now, const struct ratelimit_headers *rl)
+{
+	cache_usage_record(s->cache, endpoint, status, attempt > 1, now, NULL);
+	if (has_limits(rl))
+		cache_usage_set_headers(s->cache, rl->limit_daily,
+		    rl->daily_remaining, rl->interval_ms, rl->max,
+		    rl->remaining, now, NULL);
+}
+
 /* A response: count it, record usage and the rate-limit headers. */
 static void
 record_response(struct sync *s, const char *endpoint, int status,
     int attempt, long long now, const struct ratelimit_headers *rl)
 {
-	s->p.requests++;
-	if (status == 429)
-		s->p.ratelimited++;
-	cache_usage_record(s->cache, endpoint, status, attempt > 1, now, NULL);
-	if (rl != NULL && (rl->max >= 0 || rl->remaining >= 0)) {
-		cache_usage_set_headers(s->cache, rl->limit_daily,
-		    rl->daily_remaining, rl->interval_ms, rl->max,
-		    rl->remaining, now, NULL);
-		s->p.rl_remaining = rl->remaining;
-		s->p.rl_max = rl->max;
+	count_response(s, status, rl);
+	store_response(s, endpoint, status, attempt, now, rl);
+}
+
+static void
+hold_response(struct sync *s, const char *endpoint, int status, int attempt,
+    const struct ratelimit_headers *rl)
+{
+	struct held_resp *h;
+
+	if (s->nheld == s->capheld) {
+		s->capheld = s->capheld ? s->capheld * 2 : 8;
+		s->held = xreallocarray(s->held, s->capheld, sizeof *s->held);
 	}
+	h = &s->held[s->nheld++];
+	memset(h, 0, sizeof *h);
+	h->endpoint = xstrdup0(endpoint);
+	h->status = status;
+	h->attempt = attempt;
+	h->at = wall_ms();
+	if (rl != NULL) {
+		h->has_rl = 1;
+		h->rl = *rl;
+	}
+}
+
+/* Write the held usage rows into the open transaction; they stay held
+ * until drop_held, in case that transaction is rolled back. */
+static void
+store_held(struct sync *s)
+{
+	for (size_t i = 0; i < s->nheld; i++)
+		store_response(s, s->held[i].endpoint, s->held[i].status,
+		    s->held[i].attempt, s->held[i].at,
+		    s->held[i].has_rl ? &s->held[i].rl : NULL);
+}
+
+static void
+drop_held(struct sync *s)
+{
+	for (size_t i = 0; i < s->nheld; i++)
+		free(s->held[i].endpoint);
+	s->nheld = 0;
+}
+
+/* Write the held usage rows in a transaction of their own. */
+static void
+flush_held(struct sync *s)
+{
+	if (s->nheld == 0)
+		return;
+	if (cache_begin(s->cache, NULL) == 0) {
+		store_held(s);
+		if (cache_commit(s->cache, NULL) != 0)
+			cache_rollback(s->cache);
+	} else {
+		store_held(s);		/* each row on its own, as before */
+	}
+	drop_held(s);
 }
 
 static void
@@ -166,10 +263,14 @@ on_response(void *arg, const char *endpoint, int status, int attempt,
 	struct sync *s = arg;
 
 	(void)seconds;
-	if (pf_self != NULL)
+	if (pf_self != NULL) {
 		pf_queue_response(pf_self, endpoint, status, attempt, rl);
-	else
+	} else if (s->hold) {
+		count_response(s, status, rl);
+		hold_response(s, endpoint, status, attempt, rl);
+	} else {
 		record_response(s, endpoint, status, attempt, wall_ms(), rl);
+	}
 }
 
 static void
@@ -186,10 +287,14 @@ on_backoff(void *arg, long ms, const char *why)
 	struct sync *s = arg;
 
 	(void)why;
-	if (pf_self != NULL)
+	if (pf_self != NULL) {
 		pf_queue_backoff(pf_self, ms);
-	else
-		report_backoff(s, ms);
+		return;
+	}
+	/* Before a wait, not after it: a process killed meanwhile keeps
+	 * the usage of what it sent. */
+	flush_held(s);
+	report_backoff(s, ms);
 }
 
 int
@@ -256,6 +361,9 @@ sync_close(struct sync *s)
 		return;
 	api_free(s->api);
 	auth_free(s->auth);
+	if (s->cache != NULL)
+		flush_held(s);
+	free(s->held);
 	cache_close(s->cache);
 	free(s->location);
 	free(s);
@@ -331,7 +439,9 @@ pull_contact(struct sync *s, const char *id, struct err *e)
 		err_clear(&pe[i]);
 	}
 	s->p.contact_id = id;
+	s->hold = 1;
 	rc = api_get_contact_bundle(s->api, id, out, status, pe);
+	s->hold = 0;
 	if (pe[API_BUNDLE_CONTACT].code == ERR_NOTFOUND) {
 		/* The contact is gone on the server. */
 		cache_contact_mark_deleted(s->cache, id, NULL);
@@ -361,9 +471,11 @@ pull_contact(struct sync *s, const char *id, struct err *e)
 		err_prefix(e, "GET /contacts/%s", id);
 		goto out;
 	}
+	/* The usage of the four reads commits with what they read. */
 	rc = cache_begin(s->cache, e);
 	if (rc)
 		goto out;
+	store_held(s);
 	rc = cache_put_contact(s->cache, &c, wall_ms(), e);
 	if (rc == 0)
 		rc = cache_replace_tasks(s->cache, id, tasks, ntasks, e);
@@ -375,7 +487,11 @@ pull_contact(struct sync *s, const char *id, struct err *e)
 		rc = cache_commit(s->cache, e);
 	else
 		cache_rollback(s->cache);
+	if (rc == 0)
+		drop_held(s);
 out:
+	/* Failed or rolled back: the usage rows on their own. */
+	flush_held(s);
 	s->p.contact_id = NULL;
 	contact_free(&c);
 	tasks_free(tasks, ntasks);
@@ -436,6 +552,11 @@ search_retry(struct sync *s, const char *req, struct buf *body,
 			else if (page->skipped > 0)
 				err_prefix(&page->skip_err,
 				    "POST /contacts/search");
+			/* Packed here, on the prefetch thread of a full sync,
+			 * not by the writer, the bottleneck (-38K
+			 * instructions a contact there). */
+			for (size_t k = 0; rc == 0 && k < page->n; k++)
+				cache_contact_pack(&page->v[k]);
 		}
 		if (rc == 0 || !err_is_transient(rc) || e->no_retry)
 			break;
@@ -824,6 +945,7 @@ report_skipped(struct sync *s, const struct contact_page *page)
 }
 
 static int sync_outbox_quiet(struct sync *, const char *);
+static void recover_inflight(struct sync *);
 
 /*
  * After a contact was pulled: the auto-tag rules on its new or changed
@@ -857,16 +979,33 @@ after_pull(struct sync *s, const char *id, int mirror_now)
 		log_failure(s, "mirror", id, &e);
 }
 
+/*
+ * Whether contact id has writes sync_outbox would replay: pending ones
+ * not held back by an earlier unsent one (after entries a dead process
+ * left inflight went back to pending).  Errs towards yes.
+ */
+static int
+outbox_has_work(struct sync *s, const char *id)
+{
+	long long when;
+
+	recover_inflight(s);
+	return cache_outbox_next_time(s->cache, id, &when, NULL) !=
+	    ERR_NOTFOUND;
+}
+
 int
 sync_contact(struct sync *s, const char *id, struct err *e)
 {
-	int rc;
+	int rc = 0;
 
 	err_clear(e);
 	rc = need_network(s, e);
 	if (rc)
 		return rc;
-	rc = sync_outbox(s, id, NULL, NULL, e);
+	/* Nothing to replay (the usual case): straight to the reads. */
+	if (outbox_has_work(s, id))
+		rc = sync_outbox(s, id, NULL, NULL, e);
 	if (rc == ERR_NET || rc == ERR_CANCELED || rc == ERR_OFFLINE)
 		return rc;
 	/* A permanent write failure does not stop the pull: it shows the
