@@ -34,10 +34,13 @@ endif
 # cache
 libcore_a_SOURCES += src/cache.c src/cache.h src/cache_int.h \
 	src/cache_query.c src/cache_log.c src/arena.c src/arena.h \
-	src/cache_schema.c src/cache_outbox.c src/fts_query.c src/fts_query.h
+	src/cache_schema.c src/cache_outbox.c src/fts_query.c src/fts_query.h \
+	src/rawz.c src/rawz.h src/rawz_dict.h
 
 check_PROGRAMS += tests/unit/test_cache tests/unit/test_cache_outbox \
-	tests/unit/test_fts_query
+	tests/unit/test_fts_query tests/unit/test_rawz
+tests_unit_test_rawz_SOURCES = tests/unit/test_rawz.c tests/unit/test_rawz_pinned.h
+tests_unit_test_rawz_LDADD = $(CORE_LIBS)
 tests_unit_test_cache_SOURCES = tests/unit/test_cache.c
 tests_unit_test_cache_LDADD = $(CORE_LIBS)
 tests_unit_test_cache_outbox_SOURCES = tests/unit/test_cache_outbox.c
@@ -45,7 +48,7 @@ tests_unit_test_cache_outbox_LDADD = $(CORE_LIBS)
 tests_unit_test_fts_query_SOURCES = tests/unit/test_fts_query.c
 tests_unit_test_fts_query_LDADD = $(CORE_LIBS)
 TESTS += tests/unit/test_cache tests/unit/test_cache_outbox \
-	tests/unit/test_fts_query
+	tests/unit/test_fts_query tests/unit/test_rawz
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_fts_query

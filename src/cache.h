@@ -20,7 +20,7 @@
 struct cache;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CACHE_SCHEMA_VERSION 2
+#define CACHE_SCHEMA_VERSION 3
 
 /*
  * Open (creating) the cache at path; ":memory:" gives a private in-memory
@@ -108,6 +108,13 @@ int	 cache_meta_get(struct cache *, const char *key, char **value,
 	    struct err *e);
 int	 cache_meta_set(struct cache *, const char *key, const char *value,
 	    struct err *e);
+
+/*
+ * Pack ct->raw into ct->rawz the way the cache stores it, on any thread
+ * and without a connection: a full sync does it off the writer's thread,
+ * and cache_put_contact then binds those bytes instead of packing.
+ */
+void	 cache_contact_pack(struct contact *ct);
 
 /* ---- read side (UI, CLI) ---- */
 

@@ -151,9 +151,19 @@ static const char migration_2[] =
 "  BEGIN UPDATE counts SET n = n + CASE WHEN NEW.deleted = 0 THEN 1"
 "    ELSE -1 END WHERE name = 'contacts'; END;";
 
+/*
+ * 3: contacts.raw may hold a blob, the JSON packed by rawz.h (a format
+ * byte and a zstd frame), read by cache_col_raw.  No table changes: rows
+ * written before stay text and read as before; the version keeps older
+ * builds, which would take the blob for text, from opening the file.
+ */
+static const char migration_3[] =
+"SELECT 1;";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

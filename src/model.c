@@ -55,6 +55,7 @@ contact_free(struct contact *c)
 	free(c->company_name); free(c->date_added); free(c->date_updated);
 	strv_free(&c->tags);
 	free(c->raw);
+	free(c->rawz);
 }
 
 void

@@ -31,6 +31,13 @@ struct contact {
 	enum tri dnd;
 	struct strv tags;
 	char	*raw;		/* the whole object as JSON text */
+	/*
+	 * raw packed for the cache (cache_contact_pack), done ahead by a
+	 * producer off the writer's thread; NULL when not.  Whoever replaces
+	 * raw frees and clears it.
+	 */
+	unsigned char *rawz;
+	size_t	 rawz_len;
 };
 
 struct task {

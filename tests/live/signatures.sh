@@ -86,7 +86,7 @@ printf '{"type":"ContactUpdate","locationId":"%s","id":"SigContact000000001","la
 	"$LOC" "$(now_iso -400)" >"$B4"
 is "$(post "$B4" "x-ghl-signature: $(ed_sign "$B4")")" 400 \
 	"validly signed event 400 s old refused"
-is "$(sql "SELECT json_extract(raw, '$.lastName') FROM contacts WHERE id = 'SigContact000000001'")" \
+is "$(sql "SELECT last_name FROM contacts WHERE id = 'SigContact000000001'")" \
 	Fresh "the stale event left the cache alone"
 
 # Limits and methods.

@@ -732,6 +732,79 @@ test_scan_plan(void)
 	cache_close(c);
 }
 
+/* Raw JSON is stored packed (a blob) and read back the same; a row an
+ * older build wrote as text still reads. */
+static void
+test_raw_packed(void)
+{
+	char db[400], *type = NULL;
+	struct cache *c = NULL;
+	struct contact ct, got;
+	struct err e;
+	sqlite3 *raw_db = NULL;
+	sqlite3_stmt *st = NULL;
+	static const char raw[] = "{\"id\":\"pk1\",\"firstName\":\"Packed\","
+	    "\"dndSettings\":{\"Call\":{\"status\":\"inactive\",\"message\":"
+	    "\"\",\"code\":\"\"},\"Email\":{\"status\":\"inactive\","
+	    "\"message\":\"\",\"code\":\"\"},\"SMS\":{\"status\":\"inactive\","
+	    "\"message\":\"\",\"code\":\"\"}},\"customFields\":[{\"id\":"
+	    "\"cf1\",\"value\":\"kept\"}],\"additionalEmails\":[]}";
+
+	snprintf(db, sizeof db, "%s/packed.db", tmpdir);
+	ok(cache_open(&c, db, &e) == 0, "packed: open");
+	mk_contact(&ct, "pk1", "Packed", NULL, NULL, NULL, NULL, NULL);
+	ct.raw = xstrdup(raw);
+	ok(cache_put_contact(c, &ct, 1, &e) == 0, "packed: put");
+	cache_contact_pack(&ct);
+	ok(ct.rawz != NULL && ct.rawz_len < strlen(raw),
+	    "packed: cache_contact_pack packs ahead (%zu -> %zu)",
+	    strlen(raw), ct.rawz_len);
+	free(ct.id);
+	ct.id = xstrdup("pk2");
+	ok(cache_put_contact(c, &ct, 1, &e) == 0,
+	    "packed: put with the bytes packed ahead");
+	contact_free(&ct);
+	cache_close(c);
+
+	if (sqlite3_open(db, &raw_db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(raw_db, "SELECT group_concat(typeof(raw)) "
+	    "FROM (SELECT raw FROM contacts ORDER BY id)", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		type = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	ok(type != NULL && strcmp(type, "blob,blob") == 0,
+	    "packed: both rows hold a blob (%s)", type ? type : "?");
+	free(type);
+	/* As an older build would have left it. */
+	ok(sqlite3_exec(raw_db, "UPDATE contacts SET raw = "
+	    "'{\"id\":\"pk2\",\"firstName\":\"Text\"}' WHERE id = 'pk2'",
+	    NULL, NULL, NULL) == SQLITE_OK, "packed: one row set back to text");
+	sqlite3_close(raw_db);
+
+	c = NULL;
+	ok(cache_open(&c, db, &e) == 0, "packed: reopen");
+	memset(&got, 0, sizeof got);
+	ok(c != NULL && cache_get_contact(c, "pk1", &got, NULL, &e) == 0 &&
+	    got.raw != NULL && strcmp(got.raw, raw) == 0,
+	    "packed: the packed row reads back byte for byte");
+	contact_free(&got);
+	memset(&got, 0, sizeof got);
+	ok(c != NULL && cache_get_contact(c, "pk2", &got, NULL, &e) == 0 &&
+	    got.raw != NULL && strstr(got.raw, "\"Text\"") != NULL,
+	    "packed: the text row reads as text");
+	contact_free(&got);
+	cache_close(c);
+	{
+		char p[420];
+
+		snprintf(p, sizeof p, "%s-wal", db);
+		unlink(p);
+		snprintf(p, sizeof p, "%s-shm", db);
+		unlink(p);
+	}
+	unlink(db);
+}
+
 static long long
 fsize(const char *path)
 {
@@ -789,19 +862,27 @@ test_close_policy(void)
 	/* A WAL over 4 MB is folded in even when it is all server data. */
 	c = NULL;
 	ok(cache_open(&c, db, &e) == 0, "close: reopen for a big write");
-	rc = cache_begin(c, &e);
-	for (int i = 0; rc == 0 && i < 3000; i++) {
+	rc = 0;
+	for (int i = 0, open = 0; rc == 0 && i < 100000; i++) {
 		char id[32], first[64];
 
-		snprintf(id, sizeof id, "big%05d", i);
-		snprintf(first, sizeof first, "Name%05d with some padding "
+		if (!open && fsize(wal) >= (5L << 20))
+			break;
+		if (!open && (rc = cache_begin(c, &e)) != 0)
+			break;
+		open = 1;
+		snprintf(id, sizeof id, "big%06d", i);
+		snprintf(first, sizeof first, "Name%06d with some padding "
 		    "text to fill the pages", i);
 		rc = put(c, id, first, "Big", "big@example.test",
 		    "+15550001111", "Bulk Company Incorporated", "x,y,z", 1);
+		if (rc == 0 && i % 1000 == 999) {
+			rc = cache_commit(c, &e);
+			open = 0;
+		}
 	}
-	if (rc == 0)
-		rc = cache_commit(c, &e);
-	ok(rc == 0, "close: 3,000 contacts put");
+	ok(rc == 0 && fsize(wal) >= (5L << 20), "close: contacts put until "
+	    "the WAL is over 5 MB (%lld bytes)", fsize(wal));
 	cache_close(c);
 	ok(fsize(wal) == -1, "close: a WAL over 4 MB is checkpointed");
 	c = NULL;
@@ -829,6 +910,7 @@ main(void)
 	test_scan_plan();
 	test_log_usage();
 	test_close_policy();
+	test_raw_packed();
 	snprintf(cmd, sizeof cmd, "%s/a/b", tmpdir);
 	{
 		static const char *const f[] = { "cache.db", "cache.db-wal",
