@@ -17,12 +17,21 @@
 
 #include "app.h"
 #include "cache.h"
+#include "cache_idle.h"
 #include "fts_query.h"
 #include "loop.h"
 #include "xmalloc.h"
 
 /* Typing pause after which a broad search is counted. */
 #define COUNT_MS	300
+
+/* The cache's idle work for searches (cache_search_idle): first slice
+ * after the list was read, gap between slices, wait after the cache
+ * changed (doubled while writes keep coming, up to IDLE_MAX_MS). */
+#define IDLE_START_MS	50
+#define IDLE_GAP_MS	0
+#define IDLE_LATER_MS	1000
+#define IDLE_MAX_MS	32000
 
 struct clist {
 	struct screen	 base;
@@ -34,6 +43,8 @@ struct clist {
 	long		 count;		/* -1: not counted yet */
 	int		 page_h;
 	struct loop_timer count_timer;	/* counts a broad search */
+	struct loop_timer idle_timer;	/* the cache's idle work */
+	long		 idle_wait;	/* ms after a write, backing off */
 	char		 sel_id[64];
 	char		 err[256];
 };
@@ -227,6 +238,39 @@ on_count_timer(void *arg)
 	l->base.app->dirty = 1;
 }
 
+/*
+ * A slice of the cache's map of list order, which makes a search's page
+ * about as cheap at a million contacts as at a thousand; a slice is ~2
+ * ms, run only when no frame is due, and keys are read between slices
+ * (about 1.4 s of slices at a million contacts, 0.15 s at 100,000).  Searches work without it (as
+ * before), so a failure only stops the work until the next requery.
+ * After a write the map is built again once writes pause.
+ */
+static void
+on_idle_timer(void *arg)
+{
+	struct clist *l = arg;
+	struct err e;
+	int more = 0;
+
+	if (l->base.app->dirty) {
+		/* a key or an event is waiting for its frame: that first */
+		loop_timer_arm(l->base.app->loop, &l->idle_timer, IDLE_GAP_MS);
+		return;
+	}
+	if (cache_search_idle(l->base.app->cache, &more, &e) != 0)
+		return;
+	if (more == 1) {
+		loop_timer_arm(l->base.app->loop, &l->idle_timer, IDLE_GAP_MS);
+	} else if (more == 2) {
+		loop_timer_arm(l->base.app->loop, &l->idle_timer, l->idle_wait);
+		if (l->idle_wait < IDLE_MAX_MS)
+			l->idle_wait *= 2;
+	} else {
+		l->idle_wait = IDLE_LATER_MS;
+	}
+}
+
 static void
 cl_requery(struct screen *s)
 {
@@ -235,6 +279,9 @@ cl_requery(struct screen *s)
 	int r = l->sel;
 
 	l->err[0] = '\0';
+	/* after a write the map is rebuilt: look once things are read */
+	if (!loop_timer_armed(&l->idle_timer))
+		loop_timer_arm(s->app->loop, &l->idle_timer, IDLE_START_MS);
 	count_rows(l, 0);
 	if (l->sel_id[0] != '\0' &&
 	    cache_sort_key(s->app->cache, l->sel_id, &key, NULL) == 0) {
@@ -477,6 +524,7 @@ cl_free(struct screen *s)
 	struct clist *l = (struct clist *)s;
 
 	loop_timer_disarm(s->app->loop, &l->count_timer);
+	loop_timer_disarm(s->app->loop, &l->idle_timer);
 	cache_rows_free(l->rows, l->nrows);
 	free(l->search);
 	free(l);
@@ -503,7 +551,9 @@ contact_list_new(struct app *a)
 	l->base.app = a;
 	l->page_h = 1;
 	l->top = 0;
+	l->idle_wait = IDLE_LATER_MS;
 	loop_timer_init(&l->count_timer, on_count_timer, l);
+	loop_timer_init(&l->idle_timer, on_idle_timer, l);
 	return &l->base;
 }
 

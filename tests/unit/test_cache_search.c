@@ -1,8 +1,10 @@
 /* test_cache_search.c: the list's search strategies (cache_query.c) give
  * exactly what one FTS5 query sorted by SQL gives: few and many matches,
  * one-letter prefixes checked row by row (and their fallback), paging
- * both ways, counts, row positions, after writes; tags and outbox marks
- * of the rows. */
+ * both ways, counts, row positions, after writes; the same through the
+ * idle-time map of list order and the one-letter pages (cache_idle.h),
+ * while it is being built, once built, and after inserts, renames and
+ * deletes; tags and outbox marks of the rows. */
 #include "config.h"
 
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "cache.h"
+#include "cache_idle.h"
 #include "fts_query.h"
 #include "model.h"
 #include "xmalloc.h"
@@ -39,6 +42,22 @@ static const char *const companies[] = { "Acme Widgets, Inc.",
 	"Mister Fix", "Κλειδί Α.Ε.", "株式会社さくら商事", "Jade & Co", NULL };
 static const char *const tagset[] = { "vip", "lead", "marketing",
 	"🔥 hot", "x-ray", "new lead" };
+
+/* Slices of cache_search_idle until it says stop (at most max); the
+ * last *more. */
+static int
+idle_until_done(struct cache *c, int max, int *slices)
+{
+	struct err e;
+	int more = 1;
+
+	for (*slices = 0; more == 1 && *slices < max; (*slices)++)
+		if (cache_search_idle(c, &more, &e) != 0) {
+			printf("# idle: %s\n", e.msg);
+			return -1;
+		}
+	return more;
+}
 
 static int
 put(struct cache *c, int i, const char *first, const char *last)
@@ -324,6 +343,77 @@ main(void)
 		}
 		cache_rows_free(rows, n);
 	}
+	/*
+	 * The map of list order: 21,000 contacts (over its 20,000 minimum),
+	 * checked while it is built, once built (the map's blocks and the
+	 * one-letter pages), after writes that leave it stale, and once it
+	 * is built again.
+	 */
+	{
+		static const char *const big[] = {
+			"m", "ma", "mari", "j", "jo", "x", "q", "z", "5",
+			"μ", "e", "a mar", "ma j", "x-r", "nobody", "k",
+		};
+		struct cache *c2;
+		sqlite3 *db2;
+		int more, slices, total = 0;
+
+		snprintf(path, sizeof path, "%s/m.db", tmpdir);
+		is_int(cache_open(&c2, path, &e), 0, "open the second cache");
+		cache_begin(c2, &e);
+		for (i = 0; i < 21000;) {
+			const char *f = firsts[rnd(10)], *l = lasts[rnd(7)];
+
+			for (unsigned k = 20 + rnd(600); k > 0 && i < 21000; k--)
+				put(c2, i++, f, l);
+		}
+		is_int(cache_commit(c2, &e), 0, "21,000 contacts");
+		sqlite3_open(path, &db2);
+		/* a few slices: the map is half built, searches as before */
+		for (int k = 0; k < 3; k++)
+			cache_search_idle(c2, &more, &e);
+		is_int(more, 1, "the map is being built");
+		check_search(c2, db2, "mari");
+		more = idle_until_done(c2, 100000, &slices);
+		is_int(more, 0, "map and one-letter pages built");
+		printf("# built in %d slices\n", slices + 3);
+		for (size_t k = 0; k < sizeof big / sizeof big[0]; k++)
+			check_search(c2, db2, big[k]);
+		is_int(idle_until_done(c2, 10, &slices), 0,
+		    "ready: nothing more to do");
+
+		/* writes: a new row near the top, a rename that moves a
+		 * row, a delete; the map is stale and not used */
+		put(c2, 90000, "Aaron", "Mariposa");
+		put(c2, 90001, "Aaliyah", "Jx");
+		put(c2, 10, "Zoe", "Marino");
+		put(c2, 11, "Aaa", "Mario");
+		cache_contact_mark_deleted(c2, "id00012", &e);
+		cache_contact_mark_deleted(c2, "id00013", &e);
+		check_search(c2, db2, "mari");
+		check_search(c2, db2, "j");
+		is_int(idle_until_done(c2, 1, &slices), 2,
+		    "after a write the map is dropped (built again later)");
+		check_search(c2, db2, "ma");
+		more = idle_until_done(c2, 100000, &slices);
+		is_int(more, 0, "built again");
+		total = slices;
+		for (size_t k = 0; k < sizeof big / sizeof big[0]; k++)
+			check_search(c2, db2, big[k]);
+		/* a write in the middle of the build starts it again */
+		cache_search_idle(c2, &more, &e);
+		put(c2, 90002, "Mariella", "Aab");
+		is_int(idle_until_done(c2, 3, &slices), 2,
+		    "a write during the build drops it");
+		more = idle_until_done(c2, 100000, &slices);
+		ok(more == 0 && slices <= total + 2, "built again (%d slices)",
+		    slices);
+		check_search(c2, db2, "mari");
+		check_search(c2, db2, "m");
+		sqlite3_close(db2);
+		cache_close(c2);
+	}
+
 	ok(fts_query_broad("m") && fts_query_broad("anna j") &&
 	    fts_query_broad("jon.b") && !fts_query_broad("jo") &&
 	    !fts_query_broad("tag:v maria") && !fts_query_broad("") &&
@@ -332,9 +422,10 @@ main(void)
 	sqlite3_close(db);
 	cache_close(c);
 	{
-		static const char *const f[] = { "s.db", "s.db-wal", "s.db-shm" };
+		static const char *const f[] = { "s.db", "s.db-wal", "s.db-shm",
+			"m.db", "m.db-wal", "m.db-shm" };
 
-		for (size_t k = 0; k < 3; k++) {
+		for (size_t k = 0; k < 6; k++) {
 			snprintf(path, sizeof path, "%s/%s", tmpdir, f[k]);
 			unlink(path);
 		}
