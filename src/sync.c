@@ -67,7 +67,6 @@ struct sync {
 	 * one commit instead of one per response.
 	 */
 	int			 hold;
-	int			 lent;		/* a helper thread has the cache */
 	struct held_resp	*held;
 	size_t			 nheld, capheld;
 };
@@ -202,7 +201,7 @@ record_response(struct sync *s, const char *endpoint, int status,
 
 static void
 hold_response(struct sync *s, const char *endpoint, int status, int attempt,
-    long long at, const struct ratelimit_headers *rl)
+    const struct ratelimit_headers *rl)
 {
 	struct held_resp *h;
 
@@ -215,7 +214,7 @@ hold_response(struct sync *s, const char *endpoint, int status, int attempt,
 	h->endpoint = xstrdup0(endpoint);
 	h->status = status;
 	h->attempt = attempt;
-	h->at = at;
+	h->at = wall_ms();
 	if (rl != NULL) {
 		h->has_rl = 1;
 		h->rl = *rl;
@@ -268,7 +267,7 @@ on_response(void *arg, const char *endpoint, int status, int attempt,
 		pf_queue_response(pf_self, endpoint, status, attempt, rl);
 	} else if (s->hold) {
 		count_response(s, status, rl);
-		hold_response(s, endpoint, status, attempt, wall_ms(), rl);
+		hold_response(s, endpoint, status, attempt, rl);
 	} else {
 		record_response(s, endpoint, status, attempt, wall_ms(), rl);
 	}
@@ -293,9 +292,8 @@ on_backoff(void *arg, long ms, const char *why)
 		return;
 	}
 	/* Before a wait, not after it: a process killed meanwhile keeps
-	 * the usage of what it sent (unless the cache is lent out). */
-	if (!s->lent)
-		flush_held(s);
+	 * the usage of what it sent. */
+	flush_held(s);
 	report_backoff(s, ms);
 }
 
@@ -418,57 +416,32 @@ is_local_id(const char *id)
 
 /* ---- pull ---- */
 
-/* A contact's four reads: bodies, statuses and each read's error. */
-struct bundle {
-	struct buf	 out[API_BUNDLE_N];
-	int		 status[API_BUNDLE_N];
-	struct err	 pe[API_BUNDLE_N];
-	int		 rc;
-};
-
-static void
-bundle_init(struct bundle *b)
-{
-	memset(b, 0, sizeof *b);
-	for (int i = 0; i < API_BUNDLE_N; i++) {
-		buf_init(&b->out[i], 0);
-		err_clear(&b->pe[i]);
-	}
-}
-
-static void
-bundle_free(struct bundle *b)
-{
-	for (int i = 0; i < API_BUNDLE_N; i++)
-		buf_free(&b->out[i]);
-}
-
-/* Send the four reads in parallel and wait for them.  Touches only the
- * api (and, through on_response, the held usage or a prefetch queue). */
-static void
-bundle_fetch(struct sync *s, const char *id, struct bundle *b)
-{
-	b->rc = api_get_contact_bundle(s->api, id, b->out, b->status, b->pe);
-}
-
 /*
- * Apply contact id's fetched reads in one transaction, together with the
- * held usage rows of the requests (written on their own when the apply
- * fails).  A 404 on the contact marks it deleted.
+ * Fetch a contact's four resources in parallel and apply them in one
+ * transaction.  A 404 on the contact marks it deleted.
  */
 static int
-pull_apply(struct sync *s, const char *id, struct bundle *b, struct err *e)
+pull_contact(struct sync *s, const char *id, struct err *e)
 {
-	struct buf *out = b->out;
-	struct err *pe = b->pe;
+	struct buf out[API_BUNDLE_N];
+	int status[API_BUNDLE_N];
+	struct err pe[API_BUNDLE_N];
 	struct contact c;
 	struct task *tasks = NULL;
 	struct note *notes = NULL;
 	struct appt *appts = NULL;
 	size_t ntasks = 0, nnotes = 0, nappts = 0;
-	int rc = b->rc, i;
+	int rc, i;
 
 	memset(&c, 0, sizeof c);
+	for (i = 0; i < API_BUNDLE_N; i++) {
+		buf_init(&out[i], 0);
+		err_clear(&pe[i]);
+	}
+	s->p.contact_id = id;
+	s->hold = 1;
+	rc = api_get_contact_bundle(s->api, id, out, status, pe);
+	s->hold = 0;
 	if (pe[API_BUNDLE_CONTACT].code == ERR_NOTFOUND) {
 		/* The contact is gone on the server. */
 		cache_contact_mark_deleted(s->cache, id, NULL);
@@ -524,26 +497,8 @@ out:
 	tasks_free(tasks, ntasks);
 	notes_free(notes, nnotes);
 	appts_free(appts, nappts);
-	return rc;
-}
-
-/*
- * Fetch a contact's four resources in parallel and apply them in one
- * transaction.  A 404 on the contact marks it deleted.
- */
-static int
-pull_contact(struct sync *s, const char *id, struct err *e)
-{
-	struct bundle b;
-	int rc;
-
-	bundle_init(&b);
-	s->p.contact_id = id;
-	s->hold = 1;
-	bundle_fetch(s, id, &b);
-	s->hold = 0;
-	rc = pull_apply(s, id, &b, e);
-	bundle_free(&b);
+	for (i = 0; i < API_BUNDLE_N; i++)
+		buf_free(&out[i]);
 	return rc;
 }
 
@@ -561,21 +516,14 @@ step_backoff(struct sync *s, int i)
 	return 100 + backoff_delay_ms(i, 250, 2000, &s->rng);
 }
 
-/* first: reads already made for the first try, or NULL. */
 static int
-pull_contact_retry(struct sync *s, const char *id, struct bundle *first,
-    struct err *e)
+pull_contact_retry(struct sync *s, const char *id, struct err *e)
 {
 	int rc = 0;
 
 	for (int i = 0; i < STEP_TRIES; i++) {
 		err_clear(e);
-		if (i == 0 && first != NULL) {
-			s->p.contact_id = id;
-			rc = pull_apply(s, id, first, e);
-		} else {
-			rc = pull_contact(s, id, e);
-		}
+		rc = pull_contact(s, id, e);
 		/* A refused certificate (no_retry) will be refused again. */
 		if (rc == 0 || !err_is_transient(rc) || e->no_retry ||
 		    rc == ERR_OFFLINE)
@@ -1046,83 +994,17 @@ outbox_has_work(struct sync *s, const char *id)
 	    ERR_NOTFOUND;
 }
 
-/*
- * sync CONTACT_ID sends its four reads at once and checks the outbox
- * while they are in flight, on a helper thread that has the cache to
- * itself meanwhile (this thread holds the reads' usage rows, s->hold, and
- * does not flush them before a backoff while s->lent).  DESIGN §3 wants
- * the contact's pending writes replayed before it is read: when there are
- * any, the early reads are dropped (their usage kept) and the contact is
- * read again after the replay.
- */
-struct probe {
-	struct sync	*s;
-	const char	*id;
-	pthread_t	 th;
-	int		 work;
-};
-
-static void *
-probe_main(void *arg)
-{
-	struct probe *pr = arg;
-
-	pr->work = outbox_has_work(pr->s, pr->id);
-	return NULL;
-}
-
-/* 0 when the helper runs (the cache is lent to it until probe_wait). */
-static int
-probe_start(struct probe *pr, struct sync *s, const char *id)
-{
-	pr->s = s;
-	pr->id = id;
-	pr->work = 1;
-	if (pthread_create(&pr->th, NULL, probe_main, pr) != 0)
-		return -1;
-	s->lent = 1;
-	return 0;
-}
-
-/* Whether the contact has writes to replay first. */
-static int
-probe_wait(struct sync *s, struct probe *pr)
-{
-	pthread_join(pr->th, NULL);
-	s->lent = 0;
-	return pr->work;
-}
-
 int
 sync_contact(struct sync *s, const char *id, struct err *e)
 {
-	struct probe pr;
-	struct bundle b;
-	struct err pe;
-	int rc = 0, prc, early = 0, work;
+	int rc = 0;
 
 	err_clear(e);
 	rc = need_network(s, e);
 	if (rc)
 		return rc;
-	/* A local id is a create still to replay: nothing to read yet. */
-	if (!is_local_id(id) && probe_start(&pr, s, id) == 0) {
-		bundle_init(&b);
-		s->p.contact_id = id;
-		s->hold = 1;
-		bundle_fetch(s, id, &b);
-		s->hold = 0;
-		work = probe_wait(s, &pr);
-		early = !work;
-		if (work) {
-			/* Read before the writes reached the server. */
-			flush_held(s);
-			bundle_free(&b);
-		}
-	} else {
-		work = outbox_has_work(s, id);
-	}
-	if (work)
+	/* Nothing to replay (the usual case): straight to the reads. */
+	if (outbox_has_work(s, id))
 		rc = sync_outbox(s, id, NULL, NULL, e);
 	if (rc == ERR_NET || rc == ERR_CANCELED || rc == ERR_OFFLINE)
 		return rc;
@@ -1130,17 +1012,20 @@ sync_contact(struct sync *s, const char *id, struct err *e)
 	 * server's truth.  Keep its message if the pull succeeds. */
 	if (is_local_id(id))
 		return rc;
-	err_clear(&pe);
-	prc = pull_contact_retry(s, id, early ? &b : NULL, &pe);
-	if (early)
-		bundle_free(&b);
-	if (prc) {
-		if (prc != ERR_NOTFOUND)
-			log_failure(s, "sync", id, &pe);
-		*e = pe;
-		return prc;
+	{
+		struct err pe;
+		int prc;
+
+		err_clear(&pe);
+		prc = pull_contact_retry(s, id, &pe);
+		if (prc) {
+			if (prc != ERR_NOTFOUND)
+				log_failure(s, "sync", id, &pe);
+			*e = pe;
+			return prc;
+		}
+		after_pull(s, id, 1);
 	}
-	after_pull(s, id, 1);
 	return rc;
 }
 
@@ -1252,8 +1137,7 @@ sync_all(struct sync *s, int deep, struct err *e)
 				if (page.v[i].id == NULL)
 					continue;
 				err_clear(&pe);
-				rc = pull_contact_retry(s, page.v[i].id, NULL,
-				    &pe);
+				rc = pull_contact_retry(s, page.v[i].id, &pe);
 				if (rc == ERR_NOTFOUND)
 					rc = 0;	/* deleted meanwhile */
 				else if (rc == 0)
