@@ -225,7 +225,7 @@ main(void)
 	struct usage_headers h;
 	struct usage_sum u0, u1;
 	struct err e;
-	char *path, *id = NULL, *local = NULL;
+	char *path, *id = NULL, *local = NULL, *reply;
 	const char *sbin = getenv("GHLTERM_SANDBOX");
 	size_t nrows = 0, nnotes = 0;
 	long reads0, pending = -1, failed = -1, req0, req1, rl0, rl1;
@@ -324,15 +324,19 @@ main(void)
 	req0 = stat_of(&sb, "requests");
 	rl0 = stat_of(&sb, "rateLimited");
 	u0 = usage_sum(c);
-	free(control(&sb, "POST", "/_sandbox/faults?spec=5xx%3D0.3%2C429%3D"
-	    "0.15%2Cseed%3D4"));
+	reply = control(&sb, "POST", "/_sandbox/faults?spec=5xx%3D0.3%2C429%3D"
+	    "0.15%2Cseed%3D4");
+	ok(reply != NULL, "sandbox: 30%% 5xx and 15%% 429 from now on");
+	free(reply);
 	for (int i = 0; i < 3; i++) {
 		err_clear(&e);
 		rc = sync_contact(s, id, &e);
 		if (rc)
 			printf("# sync under faults: %s\n", e.msg);
 	}
-	free(control(&sb, "POST", "/_sandbox/faults?spec=none"));
+	reply = control(&sb, "POST", "/_sandbox/faults?spec=");
+	ok(reply != NULL, "sandbox: no more faults");
+	free(reply);
 	req1 = stat_of(&sb, "requests");
 	rl1 = stat_of(&sb, "rateLimited");
 	u1 = usage_sum(c);
