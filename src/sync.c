@@ -251,7 +251,7 @@ flush_held(struct sync *s)
 		if (cache_commit(s->cache, NULL) != 0)
 			cache_rollback(s->cache);
 	} else {
-		store_held(s);		/* each row on its own, as before */
+		store_held(s);		/* each row on its own */
 	}
 	drop_held(s);
 }
