@@ -20,7 +20,7 @@
 struct cache;
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define CACHE_SCHEMA_VERSION 3
+#define CACHE_SCHEMA_VERSION 4
 
 /*
  * Open (creating) the cache at path; ":memory:" gives a private in-memory

@@ -160,10 +160,24 @@ static const char migration_2[] =
 static const char migration_3[] =
 "SELECT 1;";
 
+/*
+ * 4: no insert trigger on contacts; cache.c counts an insert itself.  Any
+ * trigger makes SQLite keep a statement journal (a savepoint) for every
+ * INSERT: with it, a full sync's writer spent 22% of its instructions
+ * opening and closing them.  Deletes and undeletes are rare and keep
+ * their triggers (contact_write sets deleted apart from the other
+ * columns).  The count is taken afresh in case anything else inserted.
+ */
+static const char migration_4[] =
+"DROP TRIGGER counts_ins;"
+"UPDATE counts SET n = (SELECT count(*) FROM contacts WHERE deleted = 0)"
+"  WHERE name = 'contacts';";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 
 _Static_assert(sizeof(migrations) / sizeof(migrations[0]) ==

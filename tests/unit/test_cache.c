@@ -805,6 +805,64 @@ test_raw_packed(void)
 	unlink(db);
 }
 
+/* The live-contact count (schema 4: inserts counted by cache.c, deletes
+ * and undeletes by triggers) always equals the rows. */
+static void
+test_counts(void)
+{
+	char db[400];
+	struct cache *c = NULL;
+	struct cache_query q = { NULL, NULL };
+	struct err e;
+	sqlite3 *raw_db = NULL;
+	sqlite3_stmt *st = NULL;
+	long n = -1, rows = -2, kept = -3;
+
+	snprintf(db, sizeof db, "%s/counts.db", tmpdir);
+	ok(cache_open(&c, db, &e) == 0, "counts: open");
+	ok(put(c, "n1", "A", NULL, NULL, NULL, NULL, NULL, 1) == 0 &&
+	    put(c, "n2", "B", NULL, NULL, NULL, NULL, NULL, 1) == 0 &&
+	    put(c, "n3", "C", NULL, NULL, NULL, NULL, NULL, 1) == 0 &&
+	    put(c, "n2", "B2", NULL, NULL, NULL, NULL, NULL, 1) == 0,
+	    "counts: three inserts and an update");
+	ok(cache_count(c, &q, &n, &e) == 0 && n == 3, "counts: 3");
+	ok(cache_contact_mark_deleted(c, "n1", &e) == 0 &&
+	    cache_count(c, &q, &n, &e) == 0 && n == 2,
+	    "counts: a delete takes one off");
+	ok(put(c, "n1", "A", NULL, NULL, NULL, NULL, NULL, 1) == 0 &&
+	    cache_count(c, &q, &n, &e) == 0 && n == 3,
+	    "counts: the same contact synced again counts again");
+	ok(cache_begin(c, &e) == 0 &&
+	    put(c, "n4", "D", NULL, NULL, NULL, NULL, NULL, 1) == 0 &&
+	    (cache_rollback(c), cache_count(c, &q, &n, &e)) == 0 &&
+	    n == 3, "counts: a rolled back insert is not counted");
+	cache_close(c);
+	if (sqlite3_open(db, &raw_db) == SQLITE_OK &&
+	    sqlite3_prepare_v2(raw_db, "SELECT (SELECT n FROM counts WHERE "
+	    "name = 'contacts'), (SELECT count(*) FROM contacts WHERE "
+	    "deleted = 0), (SELECT count(*) FROM sqlite_master WHERE "
+	    "type = 'trigger' AND name = 'counts_ins')", -1, &st,
+	    NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+		n = sqlite3_column_int(st, 0);
+		rows = sqlite3_column_int(st, 1);
+		kept = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	sqlite3_close(raw_db);
+	ok(n == rows && n == 3, "counts: the stored count equals the rows "
+	    "(%ld, %ld)", n, rows);
+	ok(kept == 0, "counts: no insert trigger (schema 4)");
+	{
+		char p[420];
+
+		snprintf(p, sizeof p, "%s-wal", db);
+		unlink(p);
+		snprintf(p, sizeof p, "%s-shm", db);
+		unlink(p);
+	}
+	unlink(db);
+}
+
 static long long
 fsize(const char *path)
 {
@@ -911,6 +969,7 @@ main(void)
 	test_log_usage();
 	test_close_policy();
 	test_raw_packed();
+	test_counts();
 	snprintf(cmd, sizeof cmd, "%s/a/b", tmpdir);
 	{
 		static const char *const f[] = { "cache.db", "cache.db-wal",
