@@ -455,12 +455,23 @@ struct lt_page {
 };
 
 /* Per-connection search state, owned by the connection (lstate_get). */
-struct lstate {
-	/* the rows one FTS expression matches, reusable until a write */
+/* The rows one FTS expression matches, reusable until a write. */
+struct mset {
 	char		*match;		/* NULL: bits not reusable */
 	long long	 dv, tc;
 	struct mbits	 ms;		/* bit rid set: rid matches */
 	long		 nmatch;
+	long		 cnt[PM_BLOCKS];	/* per block of the map */
+	int		 cnt_ok;	/* 1 counted, -1 a match is not in it */
+};
+
+/* Sets kept besides the current one: typing back ("mari" to "ma") finds
+ * the sets read on the way (125 KB each at 1M). */
+#define MSET_KEEP	3
+
+struct lstate {
+	struct mset	 cur;		/* the last search's */
+	struct mset	 old[MSET_KEEP];	/* before it, latest first */
 	struct mbits	*mark;		/* ghlterm_mark's set */
 	long		 mark_new;	/* bits it set */
 	/* FTS5's tokenizer, to check rows of a one-letter prefix search */
@@ -478,8 +489,6 @@ struct lstate {
 	long		 pm_bsize, pm_rows;
 	long long	 pm_dv, pm_tc;
 	char		*pm_last;	/* building: the last key read */
-	long		 pm_cnt[PM_BLOCKS];	/* matches of bits per block */
-	int		 pm_cnt_ok;	/* 1 counted, -1 a match is not in it */
 	/* the one-letter pages (LT_*), built after the map, dropped with it */
 	int		 lt_next;	/* the letter being read; LT_N: done */
 	long long	 lt_from;	/* its next rowid */
@@ -564,7 +573,9 @@ pmap_drop(struct lstate *ls)
 	}
 	ls->pm_nb = 0;
 	ls->pm_rows = 0;
-	ls->pm_cnt_ok = 0;
+	ls->cur.cnt_ok = 0;
+	for (int i = 0; i < MSET_KEEP; i++)
+		ls->old[i].cnt_ok = 0;
 	ls->pm_state = PM_EMPTY;
 	for (int i = 0; i < LT_N; i++) {
 		struct lt_page *pg = &ls->lt[i];
@@ -594,8 +605,12 @@ lstate_free(void *p)
 	if (ls->ptok != NULL)
 		ls->tok.xDelete(ls->ptok);
 	tokv_free(&ls->col);
-	free(ls->match);
-	free(ls->ms.bits);
+	free(ls->cur.match);
+	free(ls->cur.ms.bits);
+	for (int i = 0; i < MSET_KEEP; i++) {
+		free(ls->old[i].match);
+		free(ls->old[i].ms.bits);
+	}
 	pmap_drop(ls);
 	free(ls);
 }
@@ -1007,16 +1022,50 @@ write_stamp(struct cache *c, long long *dv, long long *tc)
 		sqlite3_reset(st);
 }
 
-/* Are ls's bits those of match, with nothing written since? */
+/* Is set m that of match, with nothing written since? */
 static int
-matches_valid(struct cache *c, const struct lstate *ls, const char *match)
+mset_valid(struct cache *c, const struct mset *m, const char *match)
 {
 	long long dv, tc;
 
-	if (ls->match == NULL || strcmp(ls->match, match) != 0)
+	if (m->match == NULL || strcmp(m->match, match) != 0)
 		return 0;
 	write_stamp(c, &dv, &tc);
-	return dv >= 0 && dv == ls->dv && tc == ls->tc;
+	return dv >= 0 && dv == m->dv && tc == m->tc;
+}
+
+/* Are ls's current bits those of match, with nothing written since? */
+static int
+matches_valid(struct cache *c, const struct lstate *ls, const char *match)
+{
+	return mset_valid(c, &ls->cur, match);
+}
+
+/*
+ * Make a kept set of match the current one (1), or else keep the current
+ * one, dropping the oldest, and give its bits to the current (0).
+ */
+static int
+mset_switch(struct cache *c, struct lstate *ls, const char *match)
+{
+	struct mset t;
+	int i;
+
+	for (i = 0; i < MSET_KEEP; i++)
+		if (mset_valid(c, &ls->old[i], match))
+			break;
+	if (i == MSET_KEEP && ls->cur.match == NULL)
+		return 0;	/* nothing worth keeping */
+	if (i == MSET_KEEP) {
+		i = MSET_KEEP - 1;
+		free(ls->old[i].match);
+		ls->old[i].match = NULL;
+	}
+	t = ls->old[i];
+	memmove(&ls->old[1], &ls->old[0], (size_t)i * sizeof ls->old[0]);
+	ls->old[0] = ls->cur;
+	ls->cur = t;
+	return ls->cur.match != NULL;
 }
 
 static int
@@ -1102,28 +1151,28 @@ matches_load(struct cache *c, struct lstate *ls, const char *match,
 	long n = 0;
 	int rc;
 
-	if (matches_valid(c, ls, match))
+	if (matches_valid(c, ls, match) || mset_switch(c, ls, match))
 		return 0;
-	free(ls->match);
-	ls->match = NULL;
-	ls->pm_cnt_ok = 0;
+	free(ls->cur.match);
+	ls->cur.match = NULL;
+	ls->cur.cnt_ok = 0;
 	write_stamp(c, &dv, &tc);
 	maxrid = max_rid(c, e);
 	if (maxrid < -1)
 		return ERR_DB;
-	mbits_clear(&ls->ms, maxrid);
+	mbits_clear(&ls->cur.ms, maxrid);
 	or = prefix_or(c, ls, match);
-	rc = mark_query(c, ls, &ls->ms, or != NULL ? or : match, 0, INT64_MAX,
+	rc = mark_query(c, ls, &ls->cur.ms, or != NULL ? or : match, 0, INT64_MAX,
 	    &n, e);
 	free(or);
 	if (rc)
 		return rc;
-	ls->nmatch = n;
+	ls->cur.nmatch = n;
 	/* Inside a write transaction the index lags the rows: use once. */
 	if (c->depth == 0 && dv >= 0) {
-		ls->match = xstrdup(match);
-		ls->dv = dv;
-		ls->tc = tc;
+		ls->cur.match = xstrdup(match);
+		ls->cur.dv = dv;
+		ls->cur.tc = tc;
 	}
 	return 0;
 }
@@ -1229,7 +1278,7 @@ bit_walk(struct cache *c, const struct lstate *ls, int desc, const char *key,
 	while (*nr < (size_t)limit && (rc = sqlite3_step(w)) == SQLITE_ROW) {
 		long long rid = sqlite3_column_int64(w, 0);
 
-		if (bit_get(&ls->ms, rid))
+		if (bit_get(&ls->cur.ms, rid))
 			rids_push(rids, nr, &cap, rid);
 	}
 	if (*nr == (size_t)limit)
@@ -1294,9 +1343,9 @@ pmap_count(const struct lstate *ls, const struct mbits *m, long *cnt)
 static int
 pmap_counts(struct lstate *ls)
 {
-	if (ls->pm_cnt_ok == 0)
-		ls->pm_cnt_ok = pmap_count(ls, &ls->ms, ls->pm_cnt) ? 1 : -1;
-	return ls->pm_cnt_ok > 0;
+	if (ls->cur.cnt_ok == 0)
+		ls->cur.cnt_ok = pmap_count(ls, &ls->cur.ms, ls->cur.cnt) ? 1 : -1;
+	return ls->cur.cnt_ok > 0;
 }
 
 /*
@@ -1445,7 +1494,7 @@ pmap_before(struct cache *c, const struct lstate *ls, const char *key,
 	if (b0 < 0)
 		return 0;
 	for (int b = 0; b < b0; b++)
-		k += ls->pm_cnt[b];
+		k += ls->cur.cnt[b];
 	w = walk_stmt(c, 1, key, e);
 	if (w == NULL)
 		return ERR_DB;
@@ -1456,7 +1505,7 @@ pmap_before(struct cache *c, const struct lstate *ls, const char *key,
 			rc = SQLITE_DONE;
 			break;
 		}
-		k += bit_get(&ls->ms, rid);
+		k += bit_get(&ls->cur.ms, rid);
 	}
 	sqlite3_reset(w);
 	if (rc != SQLITE_DONE)
@@ -1894,7 +1943,8 @@ search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
 		*use_sql = 3;
 		return 0;
 	}
-	if (!matches_valid(c, ls, l->match) && tok_ready(c, ls)) {
+	if (!matches_valid(c, ls, l->match) && !mset_switch(c, ls, l->match) &&
+	    tok_ready(c, ls)) {
 		ph = phrases(ls, l->match, &nph, &broad);
 		rc = 0;
 		if (ph != NULL && broad)
@@ -1907,13 +1957,13 @@ search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
 	rc = matches_load(c, ls, l->match, e);
 	if (rc)
 		return rc;
-	if (!desc && ls->nmatch <= limit) {
+	if (!desc && ls->cur.nmatch <= limit) {
 		/* Every match is wanted (list): all of them in rid order,
 		 * which is file order; the caller sorts the rows. */
 		size_t cap = 0;
 
-		for (size_t w = 0; w < ls->ms.nwords; w++)
-			for (uint64_t b = ls->ms.bits[w]; b != 0; b &= b - 1)
+		for (size_t w = 0; w < ls->cur.ms.nwords; w++)
+			for (uint64_t b = ls->cur.ms.bits[w]; b != 0; b &= b - 1)
 				rids_push(rids, nr, &cap, (long long)(w * 64 +
 				    (size_t)__builtin_ctzll(b)));
 		*use_sql = 2;
@@ -1921,10 +1971,10 @@ search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
 	}
 	if (pmap_valid(c, ls) && pmap_counts(ls)) {
 		*use_sql = 3;
-		return pmap_rids(c, ls, &ls->ms, ls->pm_cnt, desc, key, limit,
+		return pmap_rids(c, ls, &ls->cur.ms, ls->cur.cnt, desc, key, limit,
 		    rids, nr, e);
 	}
-	if (ls->nmatch <= SORTED_MAX) {
+	if (ls->cur.nmatch <= SORTED_MAX) {
 		*use_sql = 1;
 		return 0;
 	}
@@ -2296,12 +2346,12 @@ count_search(struct cache *c, const struct lq *l, enum lmode m,
 	if (rc)
 		return rc;
 	if (m == LM_COUNT) {
-		*n = ls->nmatch;
+		*n = ls->cur.nmatch;
 		return 0;
 	}
 	if (pmap_valid(c, ls) && pmap_counts(ls))
 		return pmap_before(c, ls, key, n, e);
-	if (ls->nmatch <= SORTED_MAX) {
+	if (ls->cur.nmatch <= SORTED_MAX) {
 		*use_sql = 1;
 		return 0;
 	}
@@ -2309,7 +2359,7 @@ count_search(struct cache *c, const struct lq *l, enum lmode m,
 	if (w == NULL)
 		return ERR_DB;
 	while ((rc = sqlite3_step(w)) == SQLITE_ROW)
-		k += bit_get(&ls->ms, sqlite3_column_int64(w, 0));
+		k += bit_get(&ls->cur.ms, sqlite3_column_int64(w, 0));
 	sqlite3_reset(w);
 	if (rc != SQLITE_DONE)
 		return cache_dberr(c, e, "count contacts");
@@ -2576,7 +2626,7 @@ pmap_step(struct cache *c, struct lstate *ls, int *more, struct err *e)
 	if (rc == SQLITE_DONE) {
 		free(ls->pm_last);
 		ls->pm_last = NULL;
-		ls->pm_cnt_ok = 0;
+		ls->cur.cnt_ok = 0;
 		ls->pm_state = PM_READY;
 	}
 	return 0;

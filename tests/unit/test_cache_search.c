@@ -511,6 +511,12 @@ main(void)
 			check_big(c2, db2, big[k]);
 		is_int(idle_until_done(c2, 10, &slices), 0,
 		    "ready: nothing more to do");
+		/* typing back and forth reuses the sets read on the way */
+		check_big(c2, db2, "mar");
+		check_big(c2, db2, "mari");
+		check_big(c2, db2, "mar");
+		check_big(c2, db2, "ma j");
+		check_big(c2, db2, "mari");
 
 		/* writes: a new row near the top, a rename that moves a
 		 * row, a delete; the map is stale and not used */
