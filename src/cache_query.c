@@ -351,10 +351,10 @@ enum {
 	XS_TEXT = XS_WALK + 4,		/* one row's indexed text, by rid */
 	XS_FETCH,			/* one row's ROW_COLS, by rid */
 	XS_MARKS,			/* outbox entries per contact */
-	XS_WALK_GE,			/* rids in list order from a key on */
-	XS_BUILD,			/* 2 slots: rids and keys, for the map */
+	XS_WALK_GE,			/* rids in list order from a key */
+	XS_BUILD,			/* 2 slots: rids, keys for the map */
 	XS_VOCAB = XS_BUILD + 2,	/* the index's first term from a key */
-	XS_MATCH_RANGE,			/* XS_MATCH within a rowid range */
+	XS_MATCH_RANGE,			/* XS_MATCH in a rowid range */
 	XS_KEY,				/* one row's sort key, by rid */
 	XS__END
 };
@@ -395,7 +395,7 @@ _Static_assert(XS__END <= CACHE_LIST_SLOTS, "list slots");
  * before).  Below PM_MIN contacts the walk is cheap and no map is made.
  */
 #define PM_BLOCKS	255		/* block ids 0 .. 254 */
-#define PM_NONE		255		/* not in the list when built */
+#define PM_NONE		255	/* not in the list when built */
 #define PM_MIN		20000
 #define PM_SPARSE	16
 
@@ -448,7 +448,7 @@ struct mbits {
 /* The first rows of a one-letter search in list order (LT_*). */
 struct lt_page {
 	int		 built;
-	int		 all;		/* every match of the letter is here */
+	int		 all;	/* every match of the letter is here */
 	size_t		 n;
 	long long	*rid;
 	char		**key;
@@ -462,7 +462,7 @@ struct mset {
 	struct mbits	 ms;		/* bit rid set: rid matches */
 	long		 nmatch;
 	long		 cnt[PM_BLOCKS];	/* per block of the map */
-	int		 cnt_ok;	/* 1 counted, -1 a match is not in it */
+	int		 cnt_ok;	/* 1 counted, -1 a match is not in */
 };
 
 /* Sets kept besides the current one: typing back ("mari" to "ma") finds
@@ -479,18 +479,18 @@ struct lstate {
 	fts5_tokenizer	 tok;
 	Fts5Tokenizer	*ptok;
 	struct tokv	 col;		/* one column's tokens (scratch) */
-	int		 vocab_ok;	/* 0 not tried, 1 made, -1 failed */
+	int		 vocab_ok;	/* 0 not tried, 1 made, -1 not */
 	/* the map of list order (PM_*), valid while dv, tc are current */
 	enum { PM_EMPTY, PM_BUILDING, PM_READY } pm_state;
 	unsigned char	*pm_blk;	/* rid -> block, PM_NONE */
 	size_t		 pm_nrid;
-	char		*pm_key[PM_BLOCKS];	/* each block's first sort key */
+	char		*pm_key[PM_BLOCKS];	/* first sort keys */
 	int		 pm_nb;
 	long		 pm_bsize, pm_rows;
 	long long	 pm_dv, pm_tc;
 	char		*pm_last;	/* building: the last key read */
 	/* the one-letter pages (LT_*), built after the map, dropped with it */
-	int		 lt_next;	/* the letter being read; LT_N: done */
+	int		 lt_next;	/* letter being read; LT_N: done */
 	long long	 lt_from;	/* its next rowid */
 	char		*lt_expr;	/* its FTS expression */
 	struct mbits	 lt_ms;		/* its matches so far */
@@ -858,8 +858,8 @@ static int
 vocab_ready(struct cache *c, struct lstate *ls)
 {
 	if (ls->vocab_ok == 0)
-		ls->vocab_ok = sqlite3_exec(c->db, "CREATE VIRTUAL TABLE IF NOT "
-		    "EXISTS temp.ghlterm_vocab USING fts5vocab(main, "
+		ls->vocab_ok = sqlite3_exec(c->db, "CREATE VIRTUAL TABLE IF "
+		    "NOT EXISTS temp.ghlterm_vocab USING fts5vocab(main, "
 		    "'contacts_fts', 'instance')", NULL, NULL, NULL) ==
 		    SQLITE_OK ? 1 : -1;
 	return ls->vocab_ok > 0;
@@ -1162,8 +1162,8 @@ matches_load(struct cache *c, struct lstate *ls, const char *match,
 		return ERR_DB;
 	mbits_clear(&ls->cur.ms, maxrid);
 	or = prefix_or(c, ls, match);
-	rc = mark_query(c, ls, &ls->cur.ms, or != NULL ? or : match, 0, INT64_MAX,
-	    &n, e);
+	rc = mark_query(c, ls, &ls->cur.ms, or != NULL ? or : match, 0,
+	    INT64_MAX, &n, e);
 	free(or);
 	if (rc)
 		return rc;
@@ -1344,7 +1344,8 @@ static int
 pmap_counts(struct lstate *ls)
 {
 	if (ls->cur.cnt_ok == 0)
-		ls->cur.cnt_ok = pmap_count(ls, &ls->cur.ms, ls->cur.cnt) ? 1 : -1;
+		ls->cur.cnt_ok = pmap_count(ls, &ls->cur.ms, ls->cur.cnt) ?
+		    1 : -1;
 	return ls->cur.cnt_ok > 0;
 }
 
@@ -1448,7 +1449,7 @@ pmap_rids(struct cache *c, const struct lstate *ls, const struct mbits *m,
 			return rc;
 		acc = got;
 	} else if (cnt[b0] > 0) {
-		how[b0] = 1;	/* all of them: which are after key is unknown */
+		how[b0] = 1;	/* all: which are after key is unknown */
 		sparse = 1;
 	}
 	for (b = b0 + dir; acc < limit && b >= 0 && b < ls->pm_nb; b += dir) {
@@ -1639,7 +1640,8 @@ lt_step(struct cache *c, struct lstate *ls, int *more, struct err *e)
 		if (ls->lt_expr == NULL) {
 			char q[8];
 
-			snprintf(q, sizeof q, "\"%c\"*", LT_LETTERS[ls->lt_next]);
+			snprintf(q, sizeof q, "\"%c\"*",
+			    LT_LETTERS[ls->lt_next]);
 			ls->lt_expr = prefix_or(c, ls, q);
 			if (ls->lt_expr == NULL)
 				ls->lt_expr = xstrdup(q);
@@ -1960,10 +1962,11 @@ search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
 	if (!desc && ls->cur.nmatch <= limit) {
 		/* Every match is wanted (list): all of them in rid order,
 		 * which is file order; the caller sorts the rows. */
+		const struct mbits *m = &ls->cur.ms;
 		size_t cap = 0;
 
-		for (size_t w = 0; w < ls->cur.ms.nwords; w++)
-			for (uint64_t b = ls->cur.ms.bits[w]; b != 0; b &= b - 1)
+		for (size_t w = 0; w < m->nwords; w++)
+			for (uint64_t b = m->bits[w]; b != 0; b &= b - 1)
 				rids_push(rids, nr, &cap, (long long)(w * 64 +
 				    (size_t)__builtin_ctzll(b)));
 		*use_sql = 2;
@@ -1971,8 +1974,8 @@ search_rids(struct cache *c, const struct lq *l, int desc, const char *key,
 	}
 	if (pmap_valid(c, ls) && pmap_counts(ls)) {
 		*use_sql = 3;
-		return pmap_rids(c, ls, &ls->cur.ms, ls->cur.cnt, desc, key, limit,
-		    rids, nr, e);
+		return pmap_rids(c, ls, &ls->cur.ms, ls->cur.cnt, desc, key,
+		    limit, rids, nr, e);
 	}
 	if (ls->cur.nmatch <= SORTED_MAX) {
 		*use_sql = 1;
@@ -2580,8 +2583,9 @@ pmap_step(struct cache *c, struct lstate *ls, int *more, struct err *e)
 		ls->pm_state = PM_BUILDING;
 	}
 	if (ls->pm_last != NULL) {
-		st = xstmt(c, XS_BUILD + 1, "SELECT rid, sort_key FROM contacts "
-		    "WHERE deleted = 0 AND sort_key > ?1 ORDER BY sort_key", e);
+		st = xstmt(c, XS_BUILD + 1, "SELECT rid, sort_key FROM "
+		    "contacts WHERE deleted = 0 AND sort_key > ?1 ORDER BY "
+		    "sort_key", e);
 		if (st != NULL)
 			cache_bind(st, 1, ls->pm_last);
 	} else {

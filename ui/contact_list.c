@@ -44,7 +44,7 @@ struct clist {
 	int		 page_h;
 	struct loop_timer count_timer;	/* counts a broad search */
 	struct loop_timer idle_timer;	/* the cache's idle work */
-	long		 idle_wait;	/* ms after a write, backing off */
+	long		 idle_wait;	/* ms to wait after a write */
 	char		 sel_id[64];
 	char		 err[256];
 };
@@ -242,9 +242,10 @@ on_count_timer(void *arg)
  * A slice of the cache's map of list order, which makes a search's page
  * about as cheap at a million contacts as at a thousand; a slice is ~2
  * ms, run only when no frame is due, and keys are read between slices
- * (about 1.4 s of slices at a million contacts, 0.15 s at 100,000).  Searches work without it (as
- * before), so a failure only stops the work until the next requery.
- * After a write the map is built again once writes pause.
+ * (about 1.4 s of slices at a million contacts, 0.15 s at 100,000).
+ * Searches work without it (as before), so a failure only stops the
+ * work until the next requery.  After a write the map is built again
+ * once writes pause.
  */
 static void
 on_idle_timer(void *arg)

@@ -340,7 +340,8 @@ check_big(struct cache *c, sqlite3 *db, const char *search)
 		}
 		w = slice_ids(v, nv, i, i < nv ? 38 : 0);
 		if (strcmp(got, w) != 0) {
-			printf("# page at %ld: got %.60s want %.60s\n", i, got, w);
+			printf("# page at %ld: got %.60s want %.60s\n", i,
+			    got, w);
 			pages_ok = 0;
 		}
 		free(got);
@@ -494,7 +495,8 @@ main(void)
 		for (i = 0; i < 21000;) {
 			const char *f = firsts[rnd(10)], *l = lasts[rnd(7)];
 
-			for (unsigned k = 20 + rnd(600); k > 0 && i < 21000; k--)
+			for (unsigned k = 20 + rnd(600); k > 0 && i < 21000;
+			    k--)
 				put(c2, i++, f, l);
 		}
 		is_int(cache_commit(c2, &e), 0, "21,000 contacts");
