@@ -454,7 +454,6 @@ struct lt_page {
 	char		**key;
 };
 
-/* Per-connection search state, owned by the connection (lstate_get). */
 /* The rows one FTS expression matches, reusable until a write. */
 struct mset {
 	char		*match;		/* NULL: bits not reusable */
@@ -469,6 +468,7 @@ struct mset {
  * the sets read on the way (125 KB each at 1M). */
 #define MSET_KEEP	3
 
+/* Per-connection search state, owned by the connection (lstate_get). */
 struct lstate {
 	struct mset	 cur;		/* the last search's */
 	struct mset	 old[MSET_KEEP];	/* before it, latest first */
@@ -674,7 +674,6 @@ lstate_get(struct cache *c, struct err *e)
 	if (c->lst[XS_STATE] == NULL) {
 		ls = xcalloc(1, sizeof *ls);
 		buf_init(&ls->col.b, 0);
-		/* On failure SQLite calls lstate_free itself. */
 		if (sqlite3_create_function_v2(c->db, "ghlterm_mark", 1,
 		    SQLITE_UTF8 | SQLITE_DIRECTONLY, ls, mark_fn, NULL, NULL,
 		    NULL) != SQLITE_OK) {
