@@ -38,7 +38,11 @@ libcore_a_SOURCES += src/cache.c src/cache.h src/cache_int.h \
 	src/rawz.c src/rawz.h src/rawz_dict.h
 
 check_PROGRAMS += tests/unit/test_cache tests/unit/test_cache_outbox \
-	tests/unit/test_fts_query tests/unit/test_rawz
+	tests/unit/test_fts_query tests/unit/test_rawz \
+	tests/unit/test_codec_print
+tests_unit_test_codec_print_SOURCES = tests/unit/test_codec_print.c
+tests_unit_test_codec_print_CPPFLAGS = $(AM_CPPFLAGS) $(CJSON_CFLAGS)
+tests_unit_test_codec_print_LDADD = $(CORE_LIBS)
 tests_unit_test_rawz_SOURCES = tests/unit/test_rawz.c tests/unit/test_rawz_pinned.h
 tests_unit_test_rawz_LDADD = $(CORE_LIBS)
 tests_unit_test_cache_SOURCES = tests/unit/test_cache.c
@@ -48,7 +52,8 @@ tests_unit_test_cache_outbox_LDADD = $(CORE_LIBS)
 tests_unit_test_fts_query_SOURCES = tests/unit/test_fts_query.c
 tests_unit_test_fts_query_LDADD = $(CORE_LIBS)
 TESTS += tests/unit/test_cache tests/unit/test_cache_outbox \
-	tests/unit/test_fts_query tests/unit/test_rawz
+	tests/unit/test_fts_query tests/unit/test_rawz \
+	tests/unit/test_codec_print
 
 if FUZZING
 noinst_PROGRAMS += tests/fuzz/fuzz_fts_query
