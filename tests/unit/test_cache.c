@@ -732,6 +732,19 @@ test_scan_plan(void)
 	cache_close(c);
 }
 
+/* Remove a cache file and its -wal and -shm. */
+static void
+unlink_db(const char *db)
+{
+	char p[420];
+
+	snprintf(p, sizeof p, "%s-wal", db);
+	unlink(p);
+	snprintf(p, sizeof p, "%s-shm", db);
+	unlink(p);
+	unlink(db);
+}
+
 /* Raw JSON is stored packed (a blob) and read back the same; a row an
  * older build wrote as text still reads. */
 static void
@@ -794,15 +807,7 @@ test_raw_packed(void)
 	    "packed: the text row reads as text");
 	contact_free(&got);
 	cache_close(c);
-	{
-		char p[420];
-
-		snprintf(p, sizeof p, "%s-wal", db);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", db);
-		unlink(p);
-	}
-	unlink(db);
+	unlink_db(db);
 }
 
 /* The live-contact count (schema 4: inserts counted by cache.c, deletes
@@ -852,15 +857,7 @@ test_counts(void)
 	ok(n == rows && n == 3, "counts: the stored count equals the rows "
 	    "(%ld, %ld)", n, rows);
 	ok(kept == 0, "counts: no insert trigger (schema 4)");
-	{
-		char p[420];
-
-		snprintf(p, sizeof p, "%s-wal", db);
-		unlink(p);
-		snprintf(p, sizeof p, "%s-shm", db);
-		unlink(p);
-	}
-	unlink(db);
+	unlink_db(db);
 }
 
 static long long
@@ -946,10 +943,7 @@ test_close_policy(void)
 	c = NULL;
 	ok(cache_open(&c, db, &e) == 0, "close: the cache opens after");
 	cache_close(c);
-	unlink(wal);
-	snprintf(wal, sizeof wal, "%s-shm", db);
-	unlink(wal);
-	unlink(db);
+	unlink_db(db);
 }
 
 int
