@@ -746,7 +746,15 @@ cache_close(struct cache *c)
 		sqlite3_finalize(c->lst[i]);
 	if (c->db != NULL && c->depth > 0 && !sqlite3_get_autocommit(c->db))
 		sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-	if (c->db != NULL && lazy_close(c))
+	/*
+	 * SQLite checkpoints on close only in the last connection to the
+	 * file, which may be a lazy one: a user's write is synced and copied
+	 * into the database by its own connection first.
+	 */
+	if (c->db != NULL && c->local_writes)
+		sqlite3_wal_checkpoint_v2(c->db, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	else if (c->db != NULL && lazy_close(c))
 		sqlite3_db_config(c->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1,
 		    NULL);
 	sqlite3_close(c->db);

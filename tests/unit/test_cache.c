@@ -914,6 +914,57 @@ test_close_policy(void)
 	ok(fsize(wal) == -1, "close: after an outbox write the WAL is "
 	    "checkpointed and removed");
 
+	/*
+	 * Two connections: the one with the user's write closes first, the
+	 * lazy one last.  The write must be in the database file itself
+	 * then, not only in the WAL the lazy close leaves.
+	 */
+	{
+		struct cache *a = NULL, *b = NULL;
+		char copy[420];
+		sqlite3 *cp = NULL;
+		sqlite3_stmt *q = NULL;
+		int found = -1;
+		FILE *in, *outf;
+
+		ok(cache_open(&a, db, &e) == 0 && cache_open(&b, db, &e) == 0,
+		    "close: two connections");
+		strv_push(&tags, "second");
+		ok(cache_tags_add(a, "cl1", &tags, &entry, &e) == 0,
+		    "close: a user's write on the first");
+		strv_free(&tags);
+		ok(put(b, "cl2", "Lazy", "Last", NULL, NULL, NULL, NULL, 1) ==
+		    0, "close: server data on the second");
+		cache_close(a);
+		cache_close(b);
+		/* The database file alone, as after a power cut that lost
+		 * the unsynced WAL. */
+		snprintf(copy, sizeof copy, "%s/copy.db", tmpdir);
+		in = fopen(db, "rb");
+		outf = fopen(copy, "wb");
+		if (in != NULL && outf != NULL) {
+			char blk[8192];
+			size_t nread;
+
+			while ((nread = fread(blk, 1, sizeof blk, in)) > 0)
+				fwrite(blk, 1, nread, outf);
+		}
+		if (in != NULL)
+			fclose(in);
+		if (outf != NULL)
+			fclose(outf);
+		if (sqlite3_open(copy, &cp) == SQLITE_OK &&
+		    sqlite3_prepare_v2(cp, "SELECT count(*) FROM outbox WHERE "
+		    "payload LIKE '%second%'", -1, &q, NULL) == SQLITE_OK &&
+		    sqlite3_step(q) == SQLITE_ROW)
+			found = sqlite3_column_int(q, 0);
+		sqlite3_finalize(q);
+		sqlite3_close(cp);
+		ok(found == 1, "close: the user's write is in the database "
+		    "file, not only the WAL (%d)", found);
+		unlink_db(copy);
+	}
+
 	/* A WAL over 4 MB is folded in even when it is all server data. */
 	c = NULL;
 	ok(cache_open(&c, db, &e) == 0, "close: reopen for a big write");
