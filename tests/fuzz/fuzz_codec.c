@@ -12,12 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 #include "codec.h"
 #include "err.h"
 #include "model.h"
 #include "xmalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/*
+ * The codec prints raw JSON with its own printer, which must give
+ * cJSON_PrintUnformatted's bytes: cJSON printing the raw's own parse has
+ * to give the raw back.
+ */
+static void
+raw_as_cjson_prints(const char *raw)
+{
+	cJSON *t = cJSON_Parse(raw);
+	char *p = t != NULL ? cJSON_PrintUnformatted(t) : NULL;
+
+	if (p == NULL || strcmp(p, raw) != 0)
+		abort();
+	cJSON_free(p);
+	cJSON_Delete(t);
+}
 
 static void
 raw_helpers(const char *s)
@@ -63,8 +82,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(copy, data, size);
 	json = copy;
 
-	if (codec_contact(json, size, &c, &e) == 0)
+	if (codec_contact(json, size, &c, &e) == 0) {
+		if (c.raw != NULL)
+			raw_as_cjson_prints(c.raw);
 		contact_free(&c);
+	}
 	if (codec_task(json, size, &t, &e) == 0)
 		task_free(&t);
 	if (codec_note(json, size, &n, &e) == 0)
