@@ -10,16 +10,19 @@
 #include "err.h"
 
 /*
- * One slice (about 12,000 index entries, a few ms at most) of a map of
- * the contact list's order kept on this connection, so that a search with
- * many matches reads its page without walking the list up to its first
- * match (cache_list, cache_list_before and cache_row_index use it while
- * nothing has been written since it was built; any write drops it).  Call
- * it while the user is idle: *more is 1 while there is more to read (call
- * again soon), 2 when the cache changed under the build or a transaction
- * is open (call again later, e.g. after the next data_version change),
- * 0 when the map is ready or not needed (fewer than 20,000 contacts).
- * Returns 0 or ERR_DB (e filled).
+ * One slice (about 2 ms) of the idle-time work for searches on this
+ * connection: a map of the contact list's order (a byte a contact), so
+ * that a search with many matches reads its page without walking the
+ * list up to its first match, then the first 128 rows of each one-letter
+ * search (a-z, 0-9).  cache_list, cache_list_before, cache_count and
+ * cache_row_index use them while nothing has been written since they
+ * were built; a write drops them.  At 1,000,000 contacts the whole work
+ * is about 1.5 s of slices, at 100,000 about 0.15 s.  Call it while the
+ * user is idle: *more is 1 while there is more to do (call again soon),
+ * 2 when the cache was written since the work began or a transaction is
+ * open (call again later, once writes pause), 0 when all is ready or no
+ * map is needed (fewer than 20,000 contacts).  Returns 0 or ERR_DB (e
+ * filled); searches give the same rows with or without it.
  */
 int	 cache_search_idle(struct cache *, int *more, struct err *e);
 
