@@ -994,6 +994,15 @@ api_get_contact_bundle(struct api *a, const char *id,
     struct buf out[API_BUNDLE_N], int status[API_BUNDLE_N],
     struct err e[API_BUNDLE_N])
 {
+	return api_get_contact_bundle_then(a, id, out, status, e, NULL,
+	    NULL);
+}
+
+int
+api_get_contact_bundle_then(struct api *a, const char *id,
+    struct buf out[API_BUNDLE_N], int status[API_BUNDLE_N],
+    struct err e[API_BUNDLE_N], void (*sent)(void *), void *arg)
+{
 	static const char *const tmpls[API_BUNDLE_N] = {
 		[API_BUNDLE_CONTACT] = "/contacts/:contactId",
 		[API_BUNDLE_TASKS] = "/contacts/:contactId/tasks",
@@ -1030,13 +1039,16 @@ api_get_contact_bundle(struct api *a, const char *id,
 			e[i] = e[0];
 		for (int i = 0; i < API_BUNDLE_N; i++)
 			rc[i] = prc;
+		if (sent != NULL)
+			sent(arg);
 		goto out;
 	}
 	for (int i = 0; i < API_BUNDLE_N; i++) {
 		wire_build(a, &c[i], &w[i], &gen);
 		req[i] = w[i].req;
 	}
-	http_request_many(a->http, req, resp, terr, API_BUNDLE_N);
+	http_request_many_then(a->http, req, resp, terr, API_BUNDLE_N, sent,
+	    arg);
 	for (int i = 0; i < API_BUNDLE_N; i++) {
 		int trc = terr[i].code;
 

@@ -173,5 +173,14 @@ enum {
 int	 api_get_contact_bundle(struct api *, const char *id,
 	    struct buf out[API_BUNDLE_N], int status[API_BUNDLE_N],
 	    struct err e[API_BUNDLE_N]);
+/*
+ * The same, calling sent(arg) once on this thread as soon as the four
+ * reads have gone out, while their responses are on their way (at the
+ * latest before returning, also when nothing could be sent); before any
+ * response is reported to on_response.  Retries come after it.
+ */
+int	 api_get_contact_bundle_then(struct api *, const char *id,
+	    struct buf out[API_BUNDLE_N], int status[API_BUNDLE_N],
+	    struct err e[API_BUNDLE_N], void (*sent)(void *), void *arg);
 
 #endif

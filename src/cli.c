@@ -2420,7 +2420,10 @@ cmd_sync(const struct conf *cfg, int argc, char **argv)
 		    "write reached the server");
 
 	err_clear(&e);
-	rc = sync_open(&s, cfg, &e);
+	if (id != NULL)
+		rc = sync_open_contact(&s, cfg, id, &e);
+	else
+		rc = sync_open(&s, cfg, &e);
 	if (rc)
 		return fail("sync: %s", e.msg);
 	memset(&pr, 0, sizeof pr);

@@ -60,6 +60,15 @@ struct http_ops {
 	 */
 	int	(*request_many)(void *impl, const struct http_req *,
 		    struct http_resp *, struct err *, size_t n);
+	/*
+	 * request_many that calls sent(arg) once, on this thread, as soon
+	 * as every request has gone out, while the responses are on their
+	 * way (at the latest before returning).  May be NULL (then
+	 * http_request_many_then calls sent before request_many).
+	 */
+	int	(*request_many_then)(void *impl, const struct http_req *,
+		    struct http_resp *, struct err *, size_t n,
+		    void (*sent)(void *), void *arg);
 	void	(*free)(void *impl);
 };
 
@@ -92,6 +101,9 @@ int		 http_request(struct http *, const struct http_req *,
 		    struct http_resp *, struct err *);
 int		 http_request_many(struct http *, const struct http_req *,
 		    struct http_resp *, struct err *, size_t n);
+int		 http_request_many_then(struct http *,
+		    const struct http_req *, struct http_resp *, struct err *,
+		    size_t n, void (*sent)(void *), void *arg);
 
 /* Empty response with the body cap set.  Pair with http_resp_free. */
 void		 http_resp_init(struct http_resp *);

@@ -154,6 +154,19 @@ http_request_many(struct http *h, const struct http_req *reqs,
 	return h->ops->request_many(h->impl, reqs, resps, errs, n);
 }
 
+int
+http_request_many_then(struct http *h, const struct http_req *reqs,
+    struct http_resp *resps, struct err *errs, size_t n,
+    void (*sent)(void *), void *arg)
+{
+	if (h->ops->request_many_then != NULL)
+		return h->ops->request_many_then(h->impl, reqs, resps, errs,
+		    n, sent, arg);
+	if (sent != NULL)
+		sent(arg);
+	return h->ops->request_many(h->impl, reqs, resps, errs, n);
+}
+
 void
 http_free(struct http *h)
 {
@@ -516,9 +529,26 @@ xfer_free(struct xfer *x)
 	free(x);
 }
 
+/* Whether every transfer has sent its request (or ended). */
 static int
-curl_request_many(void *impl, const struct http_req *reqs,
-    struct http_resp *resps, struct err *errs, size_t n)
+all_sent(struct curl_impl *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		curl_off_t size = 0;
+
+		if (c->pool[i]->done)
+			continue;
+		if (curl_easy_getinfo(c->pool[i]->easy, CURLINFO_REQUEST_SIZE,
+		    &size) != CURLE_OK || size <= 0)
+			return 0;
+	}
+	return 1;
+}
+
+static int
+curl_request_many_then(void *impl, const struct http_req *reqs,
+    struct http_resp *resps, struct err *errs, size_t n,
+    void (*sent)(void *), void *arg)
 {
 	struct curl_impl *c = impl;
 	int first = 0, running = 0;
@@ -562,6 +592,12 @@ curl_request_many(void *impl, const struct http_req *reqs,
 		}
 		if (running == 0)
 			break;
+		if (sent != NULL && all_sent(c, n)) {
+			/* The caller's work while the responses travel. */
+			sent(arg);
+			sent = NULL;
+			continue;
+		}
 		mc = curl_multi_poll(c->multi, NULL, 0, 100, NULL);
 		if (mc != CURLM_OK)
 			break;
@@ -581,7 +617,17 @@ curl_request_many(void *impl, const struct http_req *reqs,
 		if (rc != 0 && first == 0)
 			first = rc;
 	}
+	if (sent != NULL)
+		sent(arg);
 	return first;
+}
+
+static int
+curl_request_many(void *impl, const struct http_req *reqs,
+    struct http_resp *resps, struct err *errs, size_t n)
+{
+	return curl_request_many_then(impl, reqs, resps, errs, n, NULL,
+	    NULL);
 }
 
 static int
@@ -607,6 +653,7 @@ curl_impl_free(void *impl)
 static const struct http_ops curl_ops = {
 	.request = curl_request,
 	.request_many = curl_request_many,
+	.request_many_then = curl_request_many_then,
 	.free = curl_impl_free,
 };
 

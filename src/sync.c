@@ -69,6 +69,9 @@ struct sync {
 	int			 hold;
 	struct held_resp	*held;
 	size_t			 nheld, capheld;
+	/* sync_open_contact's reads, for the next sync_contact of early_id */
+	struct bundle		*early;
+	char			*early_id;
 };
 
 /* A response whose usage row is still to be written. */
@@ -80,7 +83,9 @@ struct held_resp {
 	struct ratelimit_headers rl;
 };
 
+struct bundle;
 static void	init_poll_cursor(struct sync *);
+static void	bundle_free(struct bundle *);
 
 /* Search page size; test builds can shrink it to put crash points between
  * pages of a small data set. */
@@ -244,7 +249,7 @@ drop_held(struct sync *s)
 static void
 flush_held(struct sync *s)
 {
-	if (s->nheld == 0)
+	if (s->nheld == 0 || s->cache == NULL)
 		return;
 	if (cache_begin(s->cache, NULL) == 0) {
 		store_held(s);
@@ -297,15 +302,11 @@ on_backoff(void *arg, long ms, const char *why)
 	report_backoff(s, ms);
 }
 
-int
-sync_open(struct sync **out, const struct conf *cfg, struct err *e)
+static struct sync *
+sync_new(const struct conf *cfg)
 {
-	struct sync *s;
-	struct api_opts o;
-	int rc;
+	struct sync *s = xcalloc(1, sizeof *s);
 
-	*out = NULL;
-	s = xcalloc(1, sizeof *s);
 	s->cfg = cfg;
 	s->offline = cfg->offline;
 	s->location = xstrdup0(cfg->location);
@@ -315,14 +316,18 @@ sync_open(struct sync **out, const struct conf *cfg, struct err *e)
 	s->p.total = -1;
 	atomic_init(&s->cancel, false);
 	backoff_rng_seed(&s->rng, (uint64_t)wall_ms());
+	return s;
+}
 
-	rc = cache_open(&s->cache, cfg->cache_path, e);
-	if (rc)
-		goto fail;
-	if (s->offline) {
-		*out = s;
+/* The token and the API client (nothing when offline). */
+static int
+open_api(struct sync *s, const struct conf *cfg, struct err *e)
+{
+	struct api_opts o;
+	int rc;
+
+	if (s->offline)
 		return 0;
-	}
 	if (cfg->token != NULL && cfg->token[0] != '\0')
 		rc = auth_new_token(&s->auth, cfg->token, e);
 	else if (cfg->token_file != NULL)
@@ -331,7 +336,7 @@ sync_open(struct sync **out, const struct conf *cfg, struct err *e)
 		rc = err_set(e, ERR_AUTH, "no token: set GHL_TOKEN or use "
 		    "--token-file FILE (or token_file in the config file)");
 	if (rc)
-		goto fail;
+		return rc;
 
 	memset(&o, 0, sizeof o);
 	o.base_url = cfg->base_url;
@@ -344,14 +349,25 @@ sync_open(struct sync **out, const struct conf *cfg, struct err *e)
 	o.on_response_arg = s;
 	o.on_backoff = on_backoff;
 	o.on_backoff_arg = s;
-	rc = api_new(&s->api, &o, e);
-	if (rc)
-		goto fail;
+	return api_new(&s->api, &o, e);
+}
+
+int
+sync_open(struct sync **out, const struct conf *cfg, struct err *e)
+{
+	struct sync *s = sync_new(cfg);
+	int rc;
+
+	*out = NULL;
+	rc = cache_open(&s->cache, cfg->cache_path, e);
+	if (rc == 0)
+		rc = open_api(s, cfg, e);
+	if (rc) {
+		sync_close(s);
+		return rc;
+	}
 	*out = s;
 	return 0;
-fail:
-	sync_close(s);
-	return rc;
 }
 
 void
@@ -364,6 +380,11 @@ sync_close(struct sync *s)
 	if (s->cache != NULL)
 		flush_held(s);
 	free(s->held);
+	if (s->early != NULL) {
+		bundle_free(s->early);
+		free(s->early);
+	}
+	free(s->early_id);
 	cache_close(s->cache);
 	free(s->location);
 	free(s);
@@ -416,32 +437,57 @@ is_local_id(const char *id)
 
 /* ---- pull ---- */
 
+/* A contact's four reads: bodies, statuses and each read's error. */
+struct bundle {
+	struct buf	 out[API_BUNDLE_N];
+	int		 status[API_BUNDLE_N];
+	struct err	 pe[API_BUNDLE_N];
+	int		 rc;
+};
+
+static void
+bundle_init(struct bundle *b)
+{
+	memset(b, 0, sizeof *b);
+	for (int i = 0; i < API_BUNDLE_N; i++) {
+		buf_init(&b->out[i], 0);
+		err_clear(&b->pe[i]);
+	}
+}
+
+static void
+bundle_free(struct bundle *b)
+{
+	for (int i = 0; i < API_BUNDLE_N; i++)
+		buf_free(&b->out[i]);
+}
+
+/* Send the four reads in parallel and wait for them.  Touches only the
+ * api (and, through on_response, the held usage or a prefetch queue). */
+static void
+bundle_fetch(struct sync *s, const char *id, struct bundle *b)
+{
+	b->rc = api_get_contact_bundle(s->api, id, b->out, b->status, b->pe);
+}
+
 /*
- * Fetch a contact's four resources in parallel and apply them in one
- * transaction.  A 404 on the contact marks it deleted.
+ * Apply contact id's fetched reads in one transaction, together with the
+ * held usage rows of the requests (written on their own when the apply
+ * fails).  A 404 on the contact marks it deleted.
  */
 static int
-pull_contact(struct sync *s, const char *id, struct err *e)
+pull_apply(struct sync *s, const char *id, struct bundle *b, struct err *e)
 {
-	struct buf out[API_BUNDLE_N];
-	int status[API_BUNDLE_N];
-	struct err pe[API_BUNDLE_N];
+	struct buf *out = b->out;
+	struct err *pe = b->pe;
 	struct contact c;
 	struct task *tasks = NULL;
 	struct note *notes = NULL;
 	struct appt *appts = NULL;
 	size_t ntasks = 0, nnotes = 0, nappts = 0;
-	int rc, i;
+	int rc = b->rc, i;
 
 	memset(&c, 0, sizeof c);
-	for (i = 0; i < API_BUNDLE_N; i++) {
-		buf_init(&out[i], 0);
-		err_clear(&pe[i]);
-	}
-	s->p.contact_id = id;
-	s->hold = 1;
-	rc = api_get_contact_bundle(s->api, id, out, status, pe);
-	s->hold = 0;
 	if (pe[API_BUNDLE_CONTACT].code == ERR_NOTFOUND) {
 		/* The contact is gone on the server. */
 		cache_contact_mark_deleted(s->cache, id, NULL);
@@ -497,8 +543,26 @@ out:
 	tasks_free(tasks, ntasks);
 	notes_free(notes, nnotes);
 	appts_free(appts, nappts);
-	for (i = 0; i < API_BUNDLE_N; i++)
-		buf_free(&out[i]);
+	return rc;
+}
+
+/*
+ * Fetch a contact's four resources in parallel and apply them in one
+ * transaction.  A 404 on the contact marks it deleted.
+ */
+static int
+pull_contact(struct sync *s, const char *id, struct err *e)
+{
+	struct bundle b;
+	int rc;
+
+	bundle_init(&b);
+	s->p.contact_id = id;
+	s->hold = 1;
+	bundle_fetch(s, id, &b);
+	s->hold = 0;
+	rc = pull_apply(s, id, &b, e);
+	bundle_free(&b);
 	return rc;
 }
 
@@ -516,14 +580,21 @@ step_backoff(struct sync *s, int i)
 	return 100 + backoff_delay_ms(i, 250, 2000, &s->rng);
 }
 
+/* first: reads already made for the first try, or NULL. */
 static int
-pull_contact_retry(struct sync *s, const char *id, struct err *e)
+pull_contact_retry(struct sync *s, const char *id, struct bundle *first,
+    struct err *e)
 {
 	int rc = 0;
 
 	for (int i = 0; i < STEP_TRIES; i++) {
 		err_clear(e);
-		rc = pull_contact(s, id, e);
+		if (i == 0 && first != NULL) {
+			s->p.contact_id = id;
+			rc = pull_apply(s, id, first, e);
+		} else {
+			rc = pull_contact(s, id, e);
+		}
 		/* A refused certificate (no_retry) will be refused again. */
 		if (rc == 0 || !err_is_transient(rc) || e->no_retry ||
 		    rc == ERR_OFFLINE)
@@ -997,15 +1068,21 @@ outbox_has_work(struct sync *s, const char *id)
 int
 sync_contact(struct sync *s, const char *id, struct err *e)
 {
+	struct bundle *early = NULL;
 	int rc = 0;
 
 	err_clear(e);
 	rc = need_network(s, e);
 	if (rc)
 		return rc;
-	/* Nothing to replay (the usual case): straight to the reads. */
-	if (outbox_has_work(s, id))
+	if (s->early != NULL && strcmp(s->early_id, id) == 0) {
+		/* sync_open_contact read it, and found nothing to replay. */
+		early = s->early;
+		s->early = NULL;
+	} else if (outbox_has_work(s, id)) {
+		/* Nothing to replay (the usual case): straight to the reads. */
 		rc = sync_outbox(s, id, NULL, NULL, e);
+	}
 	if (rc == ERR_NET || rc == ERR_CANCELED || rc == ERR_OFFLINE)
 		return rc;
 	/* A permanent write failure does not stop the pull: it shows the
@@ -1017,7 +1094,11 @@ sync_contact(struct sync *s, const char *id, struct err *e)
 		int prc;
 
 		err_clear(&pe);
-		prc = pull_contact_retry(s, id, &pe);
+		prc = pull_contact_retry(s, id, early, &pe);
+		if (early != NULL) {
+			bundle_free(early);
+			free(early);
+		}
 		if (prc) {
 			if (prc != ERR_NOTFOUND)
 				log_failure(s, "sync", id, &pe);
@@ -1026,6 +1107,74 @@ sync_contact(struct sync *s, const char *id, struct err *e)
 		}
 		after_pull(s, id, 1);
 	}
+	return rc;
+}
+
+/* What sync_open_contact does while the reads travel. */
+struct opener {
+	struct sync	*s;
+	const char	*id;
+	int		 rc, work;
+	struct err	 e;
+};
+
+static void
+open_while_sent(void *arg)
+{
+	struct opener *o = arg;
+
+	o->rc = cache_open(&o->s->cache, o->s->cfg->cache_path, &o->e);
+	if (o->rc == 0)
+		o->work = outbox_has_work(o->s, o->id);
+}
+
+int
+sync_open_contact(struct sync **out, const struct conf *cfg, const char *id,
+    struct err *e)
+{
+	struct opener o;
+	struct sync *s;
+	int rc;
+
+	*out = NULL;
+	if (cfg->offline || id == NULL || is_local_id(id))
+		return sync_open(out, cfg, e);
+	s = sync_new(cfg);
+	rc = open_api(s, cfg, e);
+	if (rc)
+		goto fail;
+	memset(&o, 0, sizeof o);
+	o.s = s;
+	o.id = id;
+	err_clear(&o.e);
+	s->early = xcalloc(1, sizeof *s->early);
+	bundle_init(s->early);
+	s->p.contact_id = id;
+	s->hold = 1;
+	s->early->rc = api_get_contact_bundle_then(s->api, id, s->early->out,
+	    s->early->status, s->early->pe, open_while_sent, &o);
+	s->hold = 0;
+	s->p.contact_id = NULL;
+	if (o.rc) {
+		/* No cache: nowhere to keep the reads' usage. */
+		drop_held(s);
+		*e = o.e;
+		rc = o.rc;
+		goto fail;
+	}
+	if (o.work) {
+		/* Read before the writes reached the server: again later. */
+		flush_held(s);
+		bundle_free(s->early);
+		free(s->early);
+		s->early = NULL;
+	} else {
+		s->early_id = xstrdup(id);
+	}
+	*out = s;
+	return 0;
+fail:
+	sync_close(s);
 	return rc;
 }
 
@@ -1137,7 +1286,8 @@ sync_all(struct sync *s, int deep, struct err *e)
 				if (page.v[i].id == NULL)
 					continue;
 				err_clear(&pe);
-				rc = pull_contact_retry(s, page.v[i].id, &pe);
+				rc = pull_contact_retry(s, page.v[i].id, NULL,
+				    &pe);
 				if (rc == ERR_NOTFOUND)
 					rc = 0;	/* deleted meanwhile */
 				else if (rc == 0)

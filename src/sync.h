@@ -39,6 +39,15 @@ typedef void (*sync_progress_fn)(void *arg, const struct sync_progress *);
  * Returns 0 or an errcode (e.g. ERR_AUTH for an unreadable token file).
  */
 int		 sync_open(struct sync **, const struct conf *, struct err *);
+/*
+ * sync_open for `sync CONTACT_ID`: contact id's four reads go out first
+ * and the cache is opened (and the outbox checked) while they travel; the
+ * next sync_contact(s, id) uses them, unless the contact had writes to
+ * replay (then they are read again after the replay).  The reads' usage
+ * is recorded either way.  Same errors as sync_open.
+ */
+int		 sync_open_contact(struct sync **, const struct conf *,
+		    const char *id, struct err *);
 void		 sync_close(struct sync *);
 /* Borrowed; valid until sync_close. */
 struct cache	*sync_cache(struct sync *);

@@ -231,6 +231,7 @@ main(void)
 	long reads0, pending = -1, failed = -1, req0, req1, rl0, rl1;
 	long long t0, entry = 0;
 	char body[] = "written before the sync";
+	char body2[] = "written before sync_open_contact";
 	int commits = 0, rc, found;
 
 	if (sbin == NULL || access(sbin, X_OK) != 0) {
@@ -349,6 +350,58 @@ main(void)
 	    u1.n429 - u0.n429);
 	ok(u1.errors - u0.errors > 0, "5xx answers counted as errors (%ld)",
 	    u1.errors - u0.errors);
+	/* 5. sync_open_contact: the reads go out before the cache opens. */
+	sync_close(s);
+	s = NULL;
+	err_clear(&e);
+	rc = sync_open_contact(&s, &cfg, id, &e);
+	ok(rc == 0, "sync_open_contact (%s)", e.msg);
+	if (rc)
+		goto out;
+	c = sync_cache(s);
+	reads0 = reads_of(c);
+	err_clear(&e);
+	rc = sync_contact(s, id, &e);
+	ok(rc == 0, "sync %s after sync_open_contact (%s)", id, e.msg);
+	ok(reads_of(c) - reads0 == 4, "its four early reads used and in the "
+	    "usage rows (%ld)", reads_of(c) - reads0);
+	free(local);
+	local = NULL;
+	err_clear(&e);
+	note.body = body2;
+	rc = cache_note_create(c, id, &note, &local, &entry, &e);
+	ok(rc == 0, "another note queued offline (%s)", e.msg);
+	sync_close(s);
+	s = NULL;
+	rc = sync_open_contact(&s, &cfg, id, &e);
+	ok(rc == 0, "sync_open_contact with a pending write (%s)", e.msg);
+	if (rc)
+		goto out;
+	c = sync_cache(s);
+	reads0 = reads_of(c);
+	err_clear(&e);
+	rc = sync_contact(s, id, &e);
+	ok(rc == 0, "sync with a pending write after sync_open_contact (%s)",
+	    e.msg);
+	found = 0;
+	if (cache_get_notes(c, id, &notes, &nnotes, NULL) == 0)
+		for (size_t i = 0; i < nnotes; i++)
+			if (notes[i].body != NULL &&
+			    strcmp(notes[i].body, body2) == 0 &&
+			    strncmp(notes[i].id, "local-", 6) != 0)
+				found++;
+	notes_free(notes, nnotes);
+	ok(found == 1, "the write was replayed and read back (%d)", found);
+	ok(reads_of(c) - reads0 == 4, "the early reads' usage kept before the "
+	    "replay, read again after it (%ld since open)",
+	    reads_of(c) - reads0);
+	sync_close(s);
+	s = NULL;
+	set(&cfg.cache_path, dir);	/* a directory: cannot be opened */
+	err_clear(&e);
+	rc = sync_open_contact(&s, &cfg, id, &e);
+	ok(rc != 0 && s == NULL && strstr(e.msg, "cache") != NULL,
+	    "an unopenable cache fails sync_open_contact (%s)", e.msg);
 out:
 	sync_close(s);
 	conf_free(&cfg);
