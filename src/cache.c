@@ -622,10 +622,11 @@ write_auth(void *arg, int action, const char *a, const char *b,
  * fetched again (synchronous=NORMAL syncs the WAL only at a checkpoint,
  * so the checkpoint on close is what makes a user's write survive a power
  * cut) and the WAL is small: the next opener reads all of it to rebuild
- * its index.  The WAL belongs with the database either way; the next
- * connection's checkpoint folds it in.
+ * its index (~2.4 ms more to open at 4 MB than empty; ~11 one-contact
+ * syncs fit in 1 MB).  The WAL belongs with the database either way; the
+ * next connection's checkpoint folds it in.
  */
-#define CACHE_LAZY_WAL_MAX	(4L << 20)
+#define CACHE_LAZY_WAL_MAX	(1L << 20)
 
 static int
 lazy_close(struct cache *c)

@@ -965,14 +965,14 @@ test_close_policy(void)
 		unlink_db(copy);
 	}
 
-	/* A WAL over 4 MB is folded in even when it is all server data. */
+	/* A WAL over 1 MB is folded in even when it is all server data. */
 	c = NULL;
 	ok(cache_open(&c, db, &e) == 0, "close: reopen for a big write");
 	rc = 0;
 	for (int i = 0, open = 0; rc == 0 && i < 100000; i++) {
 		char id[32], first[64];
 
-		if (!open && fsize(wal) >= (5L << 20))
+		if (!open && fsize(wal) >= (2L << 20))
 			break;
 		if (!open && (rc = cache_begin(c, &e)) != 0)
 			break;
@@ -987,10 +987,10 @@ test_close_policy(void)
 			open = 0;
 		}
 	}
-	ok(rc == 0 && fsize(wal) >= (5L << 20), "close: contacts put until "
-	    "the WAL is over 5 MB (%lld bytes)", fsize(wal));
+	ok(rc == 0 && fsize(wal) >= (2L << 20), "close: contacts put until "
+	    "the WAL is over 2 MB (%lld bytes)", fsize(wal));
 	cache_close(c);
-	ok(fsize(wal) == -1, "close: a WAL over 4 MB is checkpointed");
+	ok(fsize(wal) == -1, "close: a WAL over 1 MB is checkpointed");
 	c = NULL;
 	ok(cache_open(&c, db, &e) == 0, "close: the cache opens after");
 	cache_close(c);
