@@ -409,13 +409,18 @@ _Static_assert(XS__END <= CACHE_LIST_SLOTS, "list slots");
  * where the letter's matches are sparse at the top of the list ("j" at
  * 1M: the 38th is 3,549 rows deep) no strategy above gives the page in a
  * keystroke's time (reading its 148,621 matches: 15 ms and more).  So,
- * once the map is ready, the idle calls read each letter's matches in
- * rowid slices of LT_RANGE and keep its first LT_K rows in list order,
- * until the next write.
+ * once the map is ready, the idle calls keep each letter's first LT_K
+ * rows in list order, until the next write: the first LT_SCAN rows of
+ * the list are tokenized as FTS5 does (all letters at once; 31 of the 36
+ * fill their page there at 1M), then each letter still short has its
+ * matches read in rowid slices of LT_RANGE and placed through the map.
+ * At 1M: 1.9 G instructions in all instead of 13.5 G reading every
+ * letter's matches.
  */
 #define LT_LETTERS	"abcdefghijklmnopqrstuvwxyz0123456789"
 #define LT_N		36
 #define LT_K		128
+#define LT_SCAN		2048
 #define LT_RANGE	16384
 
 /* Time an idle call may take, in microseconds (checked every 512 rows). */
@@ -490,6 +495,9 @@ struct lstate {
 	long long	 pm_dv, pm_tc;
 	char		*pm_last;	/* building: the last key read */
 	/* the one-letter pages (LT_*), built after the map, dropped with it */
+	int		 lt_scanning;	/* 1: reading the top rows */
+	long		 lt_scanned;	/* rows read */
+	char		*lt_scan_last;	/* the last key read */
 	int		 lt_next;	/* letter being read; LT_N: done */
 	long long	 lt_from;	/* its next rowid */
 	char		*lt_expr;	/* its FTS expression */
@@ -593,6 +601,10 @@ pmap_drop(struct lstate *ls)
 	ls->lt_next = 0;
 	ls->lt_from = 0;
 	ls->lt_nm = 0;
+	free(ls->lt_scan_last);
+	ls->lt_scan_last = NULL;
+	ls->lt_scanned = 0;
+	ls->lt_scanning = 0;
 }
 
 static void
@@ -1622,6 +1634,125 @@ lt_finish(struct cache *c, struct lstate *ls, struct err *e)
 	return rc;
 }
 
+/* The letters (bit i: LT_LETTERS[i]) that start a token of the row in
+ * txt (the five indexed columns), tokenized as FTS5 indexes them. */
+static uint64_t
+lt_row_letters(struct lstate *ls, sqlite3_stmt *txt)
+{
+	uint64_t mask = 0;
+
+	for (int col = 0; col < 5; col++) {
+		const char *t = (const char *)sqlite3_column_text(txt, col);
+
+		if (t == NULL)
+			continue;
+		tokv_reset(&ls->col);
+		ls->tok.xTokenize(ls->ptok, &ls->col, FTS5_TOKENIZE_DOCUMENT, t,
+		    sqlite3_column_bytes(txt, col), tok_cb);
+		for (size_t i = 0; i < ls->col.n; i++) {
+			size_t len;
+			const char *k = tokv_at(&ls->col, i, &len);
+			const char *p = len > 0 && k[0] != '\0' ?
+			    strchr(LT_LETTERS, k[0]) : NULL;
+
+			if (p != NULL)
+				mask |= (uint64_t)1 << (p - LT_LETTERS);
+		}
+	}
+	return mask;
+}
+
+/*
+ * A slice (until t0 + IDLE_US) of reading the top LT_SCAN rows of the
+ * list for every letter's page at once.  When done, the full pages are
+ * built (all of a letter's matches too, when the list ended) and the
+ * others left to the slices that read the letter's matches.
+ */
+static int
+lt_scan(struct cache *c, struct lstate *ls, long long t0, struct err *e)
+{
+	sqlite3_stmt *w, *txt;
+	int rc, full = 0, end = 0;
+
+	if (!tok_ready(c, ls)) {
+		ls->lt_scanning = 0;	/* no tokenizer: all by FTS */
+		return 0;
+	}
+	for (int i = 0; i < LT_N; i++) {
+		if (ls->lt[i].rid == NULL) {
+			ls->lt[i].rid = xcalloc(LT_K, sizeof *ls->lt[i].rid);
+			ls->lt[i].key = xcalloc(LT_K, sizeof *ls->lt[i].key);
+		}
+	}
+	if (ls->lt_scan_last == NULL) {
+		w = xstmt(c, XS_BUILD, "SELECT rid, sort_key FROM contacts "
+		    "WHERE deleted = 0 ORDER BY sort_key", e);
+	} else {
+		w = xstmt(c, XS_BUILD + 1, "SELECT rid, sort_key FROM "
+		    "contacts WHERE deleted = 0 AND sort_key > ?1 ORDER BY "
+		    "sort_key", e);
+		if (w != NULL)
+			cache_bind(w, 1, ls->lt_scan_last);
+	}
+	txt = xstmt(c, XS_TEXT, "SELECT dname, email, phone, company, tags "
+	    "FROM contacts_fts_src WHERE rid = ?1", e);
+	if (w == NULL || txt == NULL)
+		return ERR_DB;
+	while ((rc = sqlite3_step(w)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(w, 1);
+		uint64_t mask = 0;
+		int trc;
+
+		sqlite3_bind_int64(txt, 1, sqlite3_column_int64(w, 0));
+		trc = sqlite3_step(txt);
+		if (trc == SQLITE_ROW)
+			mask = lt_row_letters(ls, txt);
+		sqlite3_reset(txt);
+		if (trc != SQLITE_ROW && trc != SQLITE_DONE) {
+			rc = trc;
+			break;
+		}
+		full = 1;
+		for (int i = 0; i < LT_N; i++) {
+			struct lt_page *pg = &ls->lt[i];
+
+			if ((mask >> i) & 1 && pg->n < LT_K) {
+				pg->rid[pg->n] = sqlite3_column_int64(w, 0);
+				pg->key[pg->n++] = xstrdup(key != NULL ? key :
+				    "");
+			}
+			full &= pg->n == LT_K;
+		}
+		free(ls->lt_scan_last);
+		ls->lt_scan_last = xstrdup(key != NULL ? key : "");
+		if (++ls->lt_scanned >= LT_SCAN || full ||
+		    now_us() - t0 >= IDLE_US)
+			break;
+	}
+	end = rc == SQLITE_DONE;
+	sqlite3_reset(w);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return cache_dberr(c, e, "list map");
+	if (!end && !full && ls->lt_scanned < LT_SCAN)
+		return 0;	/* more rows next time */
+	for (int i = 0; i < LT_N; i++) {
+		struct lt_page *pg = &ls->lt[i];
+
+		if (pg->n == LT_K || end) {
+			pg->built = 1;
+			pg->all = end;
+			continue;
+		}
+		for (size_t k = 0; k < pg->n; k++)
+			free(pg->key[k]);
+		free(pg->key);
+		free(pg->rid);
+		memset(pg, 0, sizeof *pg);
+	}
+	ls->lt_scanning = 0;
+	return 0;
+}
+
 /*
  * A slice of the one-letter pages: about IDLE_US of reading letter
  * lt_next's matches, LT_RANGE rowids at a time, then its page.  *more: 1
@@ -1635,7 +1766,14 @@ lt_step(struct cache *c, struct lstate *ls, int *more, struct err *e)
 	int rc = 0;
 
 	*more = 0;
-	while (rc == 0 && ls->lt_next < LT_N && now_us() - t0 < IDLE_US) {
+	if (ls->lt_scanning)
+		rc = lt_scan(c, ls, t0, e);
+	while (rc == 0 && !ls->lt_scanning && ls->lt_next < LT_N &&
+	    now_us() - t0 < IDLE_US) {
+		if (ls->lt[ls->lt_next].built) {
+			ls->lt_next++;	/* filled by the scan */
+			continue;
+		}
 		if (ls->lt_expr == NULL) {
 			char q[8];
 
@@ -1660,7 +1798,7 @@ lt_step(struct cache *c, struct lstate *ls, int *more, struct err *e)
 		ls->lt_expr = NULL;
 		ls->lt_next++;
 	}
-	if (rc == 0 && ls->lt_next < LT_N) {
+	if (rc == 0 && (ls->lt_scanning || ls->lt_next < LT_N)) {
 		*more = 1;
 	} else {
 		free(ls->lt_ms.bits);
@@ -2631,6 +2769,7 @@ pmap_step(struct cache *c, struct lstate *ls, int *more, struct err *e)
 		ls->pm_last = NULL;
 		ls->cur.cnt_ok = 0;
 		ls->pm_state = PM_READY;
+		ls->lt_scanning = 1;	/* then the one-letter pages */
 	}
 	return 0;
 }
