@@ -16,7 +16,6 @@
 #include <sqlite3.h>
 
 #include "buf.h"
-#include "cache_idle.h"
 #include "cache_int.h"
 #include "codec.h"
 #include "fts_query.h"

@@ -17,7 +17,6 @@
 
 #include "app.h"
 #include "cache.h"
-#include "cache_idle.h"
 #include "fts_query.h"
 #include "loop.h"
 #include "xmalloc.h"

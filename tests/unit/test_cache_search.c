@@ -2,9 +2,9 @@
  * exactly what one FTS5 query sorted by SQL gives: few and many matches,
  * one-letter prefixes checked row by row (and their fallback), paging
  * both ways, counts, row positions, after writes; the same through the
- * idle-time map of list order and the one-letter pages (cache_idle.h),
- * while it is being built, once built, and after inserts, renames and
- * deletes; tags and outbox marks of the rows. */
+ * idle-time map of list order and the one-letter pages
+ * (cache_search_idle), while it is being built, once built, and after
+ * inserts, renames and deletes; tags and outbox marks of the rows. */
 #include "config.h"
 
 #include <stdio.h>
@@ -15,7 +15,6 @@
 #include <sqlite3.h>
 
 #include "cache.h"
-#include "cache_idle.h"
 #include "fts_query.h"
 #include "model.h"
 #include "xmalloc.h"
