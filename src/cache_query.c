@@ -748,6 +748,27 @@ tok_ready(struct cache *c, struct lstate *ls)
 	return 1;
 }
 
+/*
+ * The phrase at p ("...", "" for a quote inside, then *, as fts_query.c
+ * writes them) unquoted into raw; what follows the '*', or NULL when p
+ * does not hold one.
+ */
+static const char *
+phrase_take(const char *p, struct buf *raw)
+{
+	buf_reset(raw);
+	for (p++; *p != '\0'; p++) {
+		if (*p == '"' && p[1] != '"')
+			break;
+		if (*p == '"')
+			p++;
+		buf_putc(raw, *p);
+	}
+	if (*p != '"' || p[1] != '*')
+		return NULL;
+	return p + 2;
+}
+
 static void
 phrases_free(struct tokv *ph, size_t n)
 {
@@ -775,22 +796,14 @@ phrases(struct lstate *ls, const char *match, size_t *nph, int *broad)
 	*broad = 0;
 	buf_init(&raw, 0);
 	while (ok && *p == '"') {
-		const char *last;
+		const char *last, *next;
 		size_t len, chars = 0;
 
-		buf_reset(&raw);
-		for (p++; *p != '\0'; p++) {
-			if (*p == '"' && p[1] != '"')
-				break;
-			if (*p == '"')
-				p++;
-			buf_putc(&raw, *p);
-		}
-		if (*p != '"' || p[1] != '*') {
+		if ((next = phrase_take(p, &raw)) == NULL) {
 			ok = 0;
 			break;
 		}
-		for (p += 2; *p == ' '; p++)
+		for (p = next; *p == ' '; p++)
 			;
 		if (n == cap) {
 			cap = cap ? cap * 2 : 4;
@@ -973,22 +986,14 @@ prefix_or(struct cache *c, struct lstate *ls, const char *match)
 	memset(&tk, 0, sizeof tk);
 	buf_init(&tk.b, 0);
 	while (ok && *p == '"') {
-		const char *start = p, *t = NULL;
+		const char *start = p, *t = NULL, *next;
 		size_t len = 0, chars = 0, mark;
 
-		buf_reset(&raw);
-		for (p++; *p != '\0'; p++) {
-			if (*p == '"' && p[1] != '"')
-				break;
-			if (*p == '"')
-				p++;
-			buf_putc(&raw, *p);
-		}
-		if (*p != '"' || p[1] != '*') {
+		if ((next = phrase_take(p, &raw)) == NULL) {
 			ok = 0;
 			break;
 		}
-		p += 2;
+		p = next;
 		tokv_reset(&tk);
 		ls->tok.xTokenize(ls->ptok, &tk, FTS5_TOKENIZE_QUERY |
 		    FTS5_TOKENIZE_PREFIX, buf_str(&raw), (int)raw.len, tok_cb);
