@@ -113,6 +113,7 @@ struct cache {
 	 * server's data: closing it checkpoints the WAL (see cache_close).
 	 */
 	int		 local_writes;
+	long long	 bulk_cache;	/* cache_size before cache_bulk, or 0 */
 	/*
 	 * FTS5 flushes its pending terms at every statement savepoint (any
 	 * statement with triggers or several rows), which made puts ten
