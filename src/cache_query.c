@@ -857,6 +857,21 @@ phrase_in(const struct tokv *col, const struct tokv *ph)
 	return 0;
 }
 
+/* Column col of txt (NULL: 0) into ls->col, tokenized as FTS5 indexes
+ * it; 1 when it holds text. */
+static int
+col_tokenize(struct lstate *ls, sqlite3_stmt *txt, int col)
+{
+	const char *t = (const char *)sqlite3_column_text(txt, col);
+
+	if (t == NULL)
+		return 0;
+	tokv_reset(&ls->col);
+	ls->tok.xTokenize(ls->ptok, &ls->col, FTS5_TOKENIZE_DOCUMENT, t,
+	    sqlite3_column_bytes(txt, col), tok_cb);
+	return 1;
+}
+
 /* Does the row in txt (the five indexed columns) match every phrase? */
 static int
 row_matches(struct lstate *ls, sqlite3_stmt *txt, const struct tokv *ph,
@@ -866,13 +881,8 @@ row_matches(struct lstate *ls, sqlite3_stmt *txt, const struct tokv *ph,
 	    ((uint64_t)1 << nph) - 1;
 
 	for (int col = 0; col < 5 && found != all; col++) {
-		const char *t = (const char *)sqlite3_column_text(txt, col);
-
-		if (t == NULL)
+		if (!col_tokenize(ls, txt, col))
 			continue;
-		tokv_reset(&ls->col);
-		ls->tok.xTokenize(ls->ptok, &ls->col, FTS5_TOKENIZE_DOCUMENT, t,
-		    sqlite3_column_bytes(txt, col), tok_cb);
 		for (size_t i = 0; i < nph; i++)
 			if (!(found & ((uint64_t)1 << i)) &&
 			    phrase_in(&ls->col, &ph[i]))
@@ -1651,13 +1661,8 @@ lt_row_letters(struct lstate *ls, sqlite3_stmt *txt)
 	uint64_t mask = 0;
 
 	for (int col = 0; col < 5; col++) {
-		const char *t = (const char *)sqlite3_column_text(txt, col);
-
-		if (t == NULL)
+		if (!col_tokenize(ls, txt, col))
 			continue;
-		tokv_reset(&ls->col);
-		ls->tok.xTokenize(ls->ptok, &ls->col, FTS5_TOKENIZE_DOCUMENT, t,
-		    sqlite3_column_bytes(txt, col), tok_cb);
 		for (size_t i = 0; i < ls->col.n; i++) {
 			size_t len;
 			const char *k = tokv_at(&ls->col, i, &len);
